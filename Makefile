@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+CODEX_PORT ?= 4003
+export CODEX_PORT
+
+.PHONY: run test setup provision images lint typecheck unit bench clean
+
+## run: provision Docker (and every service), build missing images, start the server
+run: setup provision images
+	$(BIN)/codex-ws serve --port $(CODEX_PORT)
+
+## test: provision everything, then lint, type-check and run every test
+test: setup provision images lint typecheck
+	$(BIN)/pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	bash scripts/venv.sh $(VENV)
+	@touch $@
+
+provision:
+	bash scripts/provision.sh
+
+images: setup provision
+	$(BIN)/codex-ws images build
+
+lint: setup
+	$(BIN)/ruff check codex_ws sandbox tests
+	$(BIN)/ruff format --check codex_ws sandbox tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+## unit: the tests that need no Docker engine
+unit: setup
+	$(BIN)/pytest tests/unit
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts

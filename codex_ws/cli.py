@@ -1,0 +1,165 @@
+"""The `codex-ws` command: serve, build images, run a file in the sandbox, sweep."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import stat
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox import Engine, EngineConfig, ExitEvent, OutputEvent, RequestedLimits, SandboxError
+from sandbox.images import ImageBuilder
+from sandbox.run import Run
+
+from .app import create_app
+from .settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("CODEX_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(options.handler(options))
+    except (SandboxError, SettingsError) as exc:
+        print(f"codex-ws: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codex-ws", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP and WebSocket server")
+    serve.add_argument("--host", help="interface to listen on (CODEX_HOST, default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port to listen on (CODEX_PORT, default 4003)")
+    serve.set_defaults(handler=_serve)
+
+    images = commands.add_parser("images", help="build or list the sandbox images")
+    image_commands = images.add_subparsers(required=True, metavar="ACTION")
+    build = image_commands.add_parser("build", help="build images whose inputs changed")
+    build.add_argument("languages", nargs="*", metavar="LANG", help="languages (default: all)")
+    build.set_defaults(handler=lambda o: asyncio.run(_images_build(o.languages)))
+    listing = image_commands.add_parser("list", help="show each language image and its state")
+    listing.set_defaults(handler=lambda o: asyncio.run(_images_list()))
+
+    run = commands.add_parser("run", help="run a source file in the sandbox, live on this terminal")
+    run.add_argument("--lang", "-l", required=True, help="language id or alias")
+    run.add_argument("--timeout-ms", type=int, help="wall-clock limit for the program")
+    run.add_argument("--memory-mb", type=int, help="memory limit")
+    run.add_argument("file", type=Path)
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
+    run.set_defaults(handler=lambda o: asyncio.run(_run_file(o)))
+
+    sweep = commands.add_parser("sweep", help="remove sandbox containers left by dead processes")
+    sweep.add_argument("--all", action="store_true", help="remove every sandbox container")
+    sweep.set_defaults(handler=lambda o: asyncio.run(_sweep(o.all)))
+    return parser
+
+
+def _serve(options: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    host = options.host or settings.host
+    port = options.port or settings.port
+    web.run_app(create_app(settings), host=host, port=port, print=None)
+    return 0
+
+
+async def _images_build(languages: list[str]) -> int:
+    async with Engine(EngineConfig()) as engine:
+        await ImageBuilder(engine.docker, progress=_progress).build(languages)
+    return 0
+
+
+async def _images_list() -> int:
+    async with Engine(EngineConfig()) as engine:
+        statuses = await ImageBuilder(engine.docker).status()
+    print(f"{'LANGUAGE':<12} {'IMAGE':<40} {'STATE':<10} SIZE")
+    for s in statuses:
+        state = "current" if s.current else "outdated" if s.present else "missing"
+        size = f"{s.size_mb} MB" if s.size_mb is not None else "-"
+        print(f"{s.language:<12} {s.image:<40} {state:<10} {size}")
+    return 0 if all(s.current for s in statuses) else 1
+
+
+async def _sweep(every_owner: bool) -> int:
+    async with Engine(EngineConfig()) as engine:
+        removed = await engine.sweep(every_owner=every_owner)
+    print(f"removed {removed} sandbox container(s)")
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+async def _run_file(options: argparse.Namespace) -> int:
+    code = options.file.read_text(encoding="utf-8")
+    limits = RequestedLimits(timeout_ms=options.timeout_ms, memory_mb=options.memory_mb)
+    async with Engine(EngineConfig()) as engine:
+        run = await engine.start(options.lang, code, options.args, limits)
+        forward = asyncio.create_task(_forward_stdin(run))
+        interrupts = _forward_interrupts(run)
+        try:
+            return await _print_events(run)
+        finally:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+            forward.cancel()
+            await asyncio.gather(forward, *interrupts, return_exceptions=True)
+            await run.close()
+
+
+async def _print_events(run: Run) -> int:
+    async for event in run.events():
+        if isinstance(event, OutputEvent):
+            target = sys.stdout if event.stream == "stdout" else sys.stderr
+            target.write(event.data)
+            target.flush()
+        elif isinstance(event, ExitEvent):
+            if event.status != "ok":
+                detail = f" ({event.message})" if event.message else ""
+                summary = f"{event.status}, exit code {event.exit_code}, {event.duration_ms} ms"
+                print(f"\n[{summary}{detail}]", file=sys.stderr)
+            if event.status == "timeout":
+                return 124
+            return event.exit_code if event.exit_code is not None else 1
+    return 1
+
+
+async def _forward_stdin(run: Run) -> None:
+    fd = sys.stdin.fileno()
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        await run.write_stdin(await asyncio.to_thread(sys.stdin.buffer.read))
+        await run.close_stdin()
+        return
+    loop = asyncio.get_running_loop()
+    chunks: asyncio.Queue[bytes] = asyncio.Queue()
+    loop.add_reader(fd, lambda: chunks.put_nowait(os.read(fd, 65536)))
+    try:
+        while chunk := await chunks.get():
+            await run.write_stdin(chunk)
+        await run.close_stdin()
+    finally:
+        loop.remove_reader(fd)
+
+
+def _forward_interrupts(run: Run) -> set[asyncio.Task[None]]:
+    """Ctrl-C interrupts the program (SIGINT); a second Ctrl-C kills it."""
+    sent: set[asyncio.Task[None]] = set()
+
+    def on_interrupt() -> None:
+        sent.add(asyncio.create_task(run.send_signal("SIGKILL" if sent else "SIGINT")))
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_interrupt)
+    return sent

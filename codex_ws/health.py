@@ -1,0 +1,58 @@
+"""`GET /api/health` and `GET /api/languages`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from . import __version__
+from .keys import ENGINE
+
+
+async def health(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    checks: dict[str, Any] = {}
+    try:
+        await engine.docker.version()
+        checks["docker"] = {"ok": True}
+        missing = set(await engine.missing_images())
+        checks["images"] = {
+            "ok": not missing,
+            "languages": {spec.id: spec.id not in missing for spec in engine.languages},
+        }
+    except Exception as exc:
+        checks["docker"] = {"ok": False, "error": f"Docker engine not reachable: {exc}"}
+        checks["images"] = {"ok": False, "languages": {s.id: False for s in engine.languages}}
+    ok = all(check["ok"] for check in checks.values())
+    return web.json_response(
+        {"status": "ok" if ok else "degraded", "version": __version__, "checks": checks},
+        status=200 if ok else 503,
+    )
+
+
+async def languages(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    return web.json_response(
+        {
+            "languages": [
+                {
+                    "id": spec.id,
+                    "name": spec.name,
+                    "version": engine.version_of(spec),
+                    "aliases": list(spec.aliases),
+                    "compiled": spec.compiled,
+                    "limits": {
+                        "timeoutMs": min(spec.timeout_ms, engine.policy.max_timeout_ms),
+                        "memoryMb": min(spec.memory_mb, engine.policy.max_memory_mb),
+                    },
+                }
+                for spec in engine.languages
+            ]
+        }
+    )
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/api/health", health)
+    app.router.add_get("/api/languages", languages)

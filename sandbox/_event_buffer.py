@@ -1,0 +1,57 @@
+"""A queue of run events that coalesces adjacent output, so a flood of tiny writes
+becomes a few large events instead of millions of small ones."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+from .events import OutputEvent, RunEvent, StageName, Stream
+
+COALESCE_CHARS = 32 * 1024
+
+
+@dataclass(slots=True)
+class _Chunk:
+    stream: Stream
+    stage: StageName
+    parts: list[str] = field(default_factory=list)
+    size: int = 0
+
+
+class EventBuffer:
+    """Unbounded in count of events, bounded in practice by the run's output cap."""
+
+    def __init__(self) -> None:
+        self._items: deque[RunEvent | _Chunk] = deque()
+        self._ready = asyncio.Event()
+
+    def put_output(self, stream: Stream, stage: StageName, text: str) -> None:
+        if not text:
+            return
+        last = self._items[-1] if self._items else None
+        if (
+            not isinstance(last, _Chunk)
+            or last.stream != stream
+            or last.stage != stage
+            or last.size >= COALESCE_CHARS
+        ):
+            last = _Chunk(stream, stage)
+            self._items.append(last)
+        last.parts.append(text)
+        last.size += len(text)
+        self._ready.set()
+
+    def put(self, event: RunEvent) -> None:
+        self._items.append(event)
+        self._ready.set()
+
+    async def get(self) -> RunEvent:
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        item = self._items.popleft()
+        if isinstance(item, _Chunk):
+            return OutputEvent(item.stream, "".join(item.parts), item.stage)
+        return item

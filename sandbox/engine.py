@@ -1,0 +1,314 @@
+"""The sandbox engine: starts runs in fresh containers, removes them, sweeps orphans."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+import aiodocker
+import aiohttp
+
+from ._attach import attach
+from .container_config import OWNER_LABEL, SANDBOX_LABEL, container_config
+from .errors import EngineUnavailable, InvalidRequest
+from .framing import encode_frame, new_nonce
+from .languages import LanguageRegistry, LanguageSpec
+from .limits import LimitPolicy, RequestedLimits
+from .owner import Owner
+from .result import Result, collect
+from .run import Run
+
+log = logging.getLogger(__name__)
+
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_seccomp_profile() -> Path:
+    """The profile every container loads (CODEX_SECCOMP_PROFILE overrides the shipped one)."""
+    configured = os.environ.get("CODEX_SECCOMP_PROFILE")
+    return Path(configured) if configured else SOURCE_ROOT / "seccomp" / "profile.json"
+
+
+def docker_url() -> str:
+    """Where the Docker engine is expected, for messages."""
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def unreachable(exc: BaseException) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST "
+        f"({exc.__class__.__name__}: {exc})"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """How the engine runs containers."""
+
+    policy: LimitPolicy = field(default_factory=LimitPolicy)
+    languages: LanguageRegistry = field(default_factory=LanguageRegistry)
+    image_tag: str = "latest"
+    seccomp_profile: Path = field(default_factory=default_seccomp_profile)
+
+
+class Engine:
+    """Runs programs in fresh, locked-down containers. Use as an async context manager."""
+
+    def __init__(self, config: EngineConfig | None = None, docker: aiodocker.Docker | None = None):
+        self.config = config or EngineConfig()
+        self.languages = self.config.languages
+        self.policy = self.config.policy
+        self.owner = Owner.current()
+        self._docker = docker
+        self._seccomp = _compact_json(self.config.seccomp_profile)
+        self._removals: set[asyncio.Task[None]] = set()
+        self._live: set[str] = set()
+        self._versions: dict[str, str] = {}
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @property
+    def docker(self) -> aiodocker.Docker:
+        if self._docker is None:
+            raise RuntimeError("Engine.open() has not been called")
+        return self._docker
+
+    async def open(self) -> None:
+        """Connect to the engine and sweep what dead processes of this host left behind."""
+        if self._docker is None:
+            self._docker = aiodocker.Docker()
+        try:
+            await self.docker.version()
+        except (aiohttp.ClientError, OSError, aiodocker.DockerError) as exc:
+            await self.docker.close()
+            self._docker = None
+            raise unreachable(exc) from exc
+        await self._read_versions()
+        removed = await self.sweep()
+        if removed:
+            log.info("removed %d sandbox container(s) left behind by a previous process", removed)
+
+    async def close(self) -> None:
+        """Remove every container this engine still owns, then disconnect."""
+        for container_id in list(self._live):
+            self._schedule_removal(container_id)
+        if self._removals:
+            await asyncio.gather(*self._removals, return_exceptions=True)
+        if self._docker is not None:
+            await self._docker.close()
+            self._docker = None
+
+    async def settle(self) -> None:
+        """Wait until every removal scheduled so far has finished."""
+        while self._removals:
+            await asyncio.gather(*self._removals, return_exceptions=True)
+
+    @property
+    def live_containers(self) -> int:
+        """Containers created by this engine and not yet removed."""
+        return len(self._live)
+
+    def image_for(self, spec: LanguageSpec) -> str:
+        return f"{spec.image}:{self.config.image_tag}"
+
+    def version_of(self, spec: LanguageSpec) -> str:
+        """The runtime version the image reports, or the registry's when it is not built."""
+        return self._versions.get(spec.id, spec.version)
+
+    async def _read_versions(self) -> None:
+        for spec in self.languages:
+            try:
+                info = await self.docker.images.inspect(self.image_for(spec))
+            except aiodocker.DockerError:
+                continue
+            labels = (info.get("Config") or {}).get("Labels") or {}
+            if version := labels.get("codex.version"):
+                self._versions[spec.id] = str(version)
+
+    # -- runs ----------------------------------------------------------------------------
+
+    async def start(
+        self,
+        language: str,
+        code: str,
+        args: Sequence[str] = (),
+        limits: RequestedLimits | None = None,
+    ) -> Run:
+        """Start `code` in a fresh container; the program is running when this returns."""
+        spec = self.languages.get(language)
+        args = _check_args(args)
+        self.policy.check_payload(code, args)
+        resolved = self.policy.resolve(spec, limits)
+        run_id = uuid.uuid4().hex
+        nonce = new_nonce()
+        file_name, compile_argv, run_argv = spec.commands(code, args, resolved.memory_mb)
+        config = container_config(
+            spec=spec,
+            image=self.image_for(spec),
+            limits=resolved,
+            run_id=run_id,
+            owner=str(self.owner),
+            seccomp_profile=self._seccomp,
+        )
+        container_id = await self._create(spec, config, run_id)
+        stream = attach(self.docker, container_id)
+        try:
+            await stream.__aenter__()
+            await self.docker.containers.container(container_id).start()
+            await stream.write_in(
+                encode_frame(nonce, file_name, compile_argv, run_argv, code.encode())
+            )
+        except BaseException as exc:
+            self._schedule_removal(container_id)
+            with contextlib.suppress(Exception):
+                await stream.close()
+            if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
+                raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
+            raise
+        return Run(
+            docker=self.docker,
+            container_id=container_id,
+            stream=stream,
+            spec=spec,
+            limits=resolved,
+            run_id=run_id,
+            nonce=nonce,
+            version=self.version_of(spec),
+            on_close=self._schedule_removal,
+        )
+
+    async def execute(
+        self,
+        language: str,
+        code: str,
+        stdin: bytes = b"",
+        args: Sequence[str] = (),
+        limits: RequestedLimits | None = None,
+    ) -> Result:
+        """Run a program to the end with the given stdin (then EOF) and gather what it did."""
+        self.policy.check_stdin(stdin)
+        run = await self.start(language, code, args, limits)
+        feeder = asyncio.create_task(_feed(run, stdin))
+        try:
+            return await collect(run)
+        finally:
+            feeder.cancel()
+            await asyncio.gather(feeder, return_exceptions=True)
+            await run.close()
+
+    async def _create(self, spec: LanguageSpec, config: dict[str, Any], run_id: str) -> str:
+        try:
+            container = await self.docker.containers.create(config, name=f"codex-run-{run_id}")
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                raise EngineUnavailable(
+                    f"The {spec.id} sandbox image {self.image_for(spec)} is missing: "
+                    f"build it with `codex-ws images build {spec.id}`"
+                ) from exc
+            raise EngineUnavailable(
+                f"Docker refused to create the {spec.id} sandbox: {exc}"
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise unreachable(exc) from exc
+        self._live.add(container.id)
+        return str(container.id)
+
+    # -- cleanup -------------------------------------------------------------------------
+
+    def _schedule_removal(self, container_id: str) -> None:
+        task = asyncio.create_task(self._remove(container_id))
+        self._removals.add(task)
+        task.add_done_callback(self._removals.discard)
+
+    async def _remove(self, container_id: str) -> None:
+        for attempt in range(5):
+            try:
+                await self.docker.containers.container(container_id).delete(force=True, v=True)
+            except aiodocker.DockerError as exc:
+                if exc.status == 404:
+                    break
+                if exc.status == 409:  # removal already in progress
+                    await asyncio.sleep(0.2 * (attempt + 1))
+                    continue
+                log.warning("could not remove container %s: %s", container_id[:12], exc)
+                await asyncio.sleep(0.5 * (attempt + 1))
+            except (aiohttp.ClientError, OSError) as exc:
+                log.warning("could not remove container %s: %s", container_id[:12], exc)
+                await asyncio.sleep(0.5 * (attempt + 1))
+            else:
+                break
+        self._live.discard(container_id)
+
+    async def sweep(self, *, every_owner: bool = False) -> int:
+        """Remove sandbox containers whose owning process on this host is gone.
+
+        With `every_owner`, remove every sandbox container on the engine (an operator's reset).
+        """
+        containers = await self.docker.containers.list(
+            all=True, filters=json.dumps({"label": [f"{SANDBOX_LABEL}=1"]})
+        )
+        doomed = []
+        for container in containers:
+            labels = container._container.get("Labels") or {}
+            owner = Owner.parse(labels.get(OWNER_LABEL, ""))
+            if every_owner or (
+                owner is not None
+                and owner.host == self.owner.host
+                and owner != self.owner
+                and not owner.is_alive_here()
+            ):
+                doomed.append(container.id)
+        await asyncio.gather(*(self._remove(c) for c in doomed))
+        return len(doomed)
+
+    async def sandbox_containers(self) -> list[str]:
+        """Ids of every sandbox container on the engine, from any process."""
+        containers = await self.docker.containers.list(
+            all=True, filters=json.dumps({"label": [f"{SANDBOX_LABEL}=1"]})
+        )
+        return [c.id for c in containers]
+
+    # -- health --------------------------------------------------------------------------
+
+    async def missing_images(self) -> list[str]:
+        """Language ids whose image is not on the engine."""
+        missing = []
+        for spec in self.languages:
+            try:
+                await self.docker.images.inspect(self.image_for(spec))
+            except aiodocker.DockerError:
+                missing.append(spec.id)
+        return missing
+
+
+async def _feed(run: Run, stdin: bytes) -> None:
+    await run.write_stdin(stdin)
+    await run.close_stdin()
+
+
+def _check_args(args: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(args, str) or not all(isinstance(a, str) for a in args):
+        raise InvalidRequest("args must be a list of strings")
+    return tuple(args)
+
+
+def _compact_json(path: Path) -> str:
+    try:
+        return json.dumps(json.loads(path.read_text()), separators=(",", ":"))
+    except FileNotFoundError as exc:
+        raise EngineUnavailable(
+            f"The seccomp profile {path} is missing: the sandbox will not run without it"
+        ) from exc

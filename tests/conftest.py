@@ -1,0 +1,64 @@
+"""Fixtures shared by every test that talks to the real Docker engine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from sandbox import Engine, EngineConfig, LimitPolicy
+from sandbox.container_config import SANDBOX_LABEL
+from tests.sandbox.programs import HELLO
+
+
+async def _open_engine(policy: LimitPolicy | None = None) -> Engine:
+    engine = Engine(EngineConfig(policy=policy or LimitPolicy()))
+    await engine.open()
+    missing = await engine.missing_images()
+    if missing:
+        await engine.close()
+        pytest.fail(
+            f"sandbox images missing for {', '.join(missing)}: run `make images` "
+            "(or `codex-ws images build`) first"
+        )
+    return engine
+
+
+@pytest.fixture(scope="session")
+async def engine() -> AsyncIterator[Engine]:
+    engine = await _open_engine()
+    yield engine
+    await engine.close()
+
+
+@pytest.fixture(scope="session")
+async def small_output_engine() -> AsyncIterator[Engine]:
+    """An engine whose output cap is small, so floods hit it quickly."""
+    engine = await _open_engine(LimitPolicy(output_bytes=8 * 1024))
+    yield engine
+    await engine.close()
+
+
+async def labelled_containers(engine: Engine) -> list[str]:
+    containers = await engine.docker.containers.list(
+        all=True, filters=json.dumps({"label": [f"{SANDBOX_LABEL}=1"]})
+    )
+    return [c.id for c in containers]
+
+
+async def assert_nothing_left(*engines: Engine, within: float = 5.0) -> None:
+    """No container with the sandbox label remains (removal runs off the request path)."""
+    for engine in engines:
+        await engine.settle()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (left := await labelled_containers(engines[0])) and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+    assert left == [], f"sandbox containers left behind: {left}"
+
+
+async def assert_canary_passes(engine: Engine, language: str = "python") -> None:
+    result = await engine.execute(language, HELLO[language])
+    assert (result.status, result.output) == ("ok", "Hello, World!\n"), result

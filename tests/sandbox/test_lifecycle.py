@@ -1,0 +1,169 @@
+"""The engine's contract beyond one program: signals, errors, orphans, a missing engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from sandbox import (
+    Engine,
+    EngineConfig,
+    EngineUnavailable,
+    ExitEvent,
+    InvalidRequest,
+    LanguageRegistry,
+    LanguageSpec,
+    LimitTooHigh,
+    OutputEvent,
+    PayloadTooLarge,
+    RequestedLimits,
+    UnknownLanguage,
+)
+from tests.conftest import assert_nothing_left, labelled_containers
+
+pytestmark = pytest.mark.docker
+
+
+async def _first_output(events: object) -> str:
+    async for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, OutputEvent):
+            return event.data
+    raise AssertionError("no output")
+
+
+async def test_sigint_gives_python_its_keyboard_interrupt(engine: Engine) -> None:
+    code = "import time\nprint('ready', flush=True)\ntime.sleep(30)\n"
+    run = await engine.start("python", code)
+    try:
+        events = run.events()
+        assert await _first_output(events) == "ready\n"
+        await run.send_signal("SIGINT")
+        rest = [e async for e in events]
+    finally:
+        await run.close()
+    stderr = "".join(e.data for e in rest if isinstance(e, OutputEvent))
+    last = rest[-1]
+    assert "KeyboardInterrupt" in stderr
+    assert isinstance(last, ExitEvent)
+    assert (last.status, last.signal) == ("killed", "SIGINT")
+
+
+async def test_sigkill_ends_a_loop_as_killed(engine: Engine) -> None:
+    run = await engine.start("javascript", "console.log('ready');\nwhile (true) {}\n")
+    try:
+        events = run.events()
+        assert await _first_output(events) == "ready\n"
+        await run.send_signal("SIGKILL")
+        last = [e async for e in events][-1]
+    finally:
+        await run.close()
+    assert isinstance(last, ExitEvent)
+    assert (last.status, last.signal, last.exit_code) == ("killed", "SIGKILL", 137)
+
+
+async def test_only_known_signals_are_sent(engine: Engine) -> None:
+    run = await engine.start("python", "print(1)\n")
+    try:
+        with pytest.raises(InvalidRequest, match="SIGINT, SIGTERM, SIGKILL"):
+            await run.send_signal("SIGSTOP")
+    finally:
+        await run.close()
+
+
+async def test_unknown_language_is_a_clear_error(engine: Engine) -> None:
+    with pytest.raises(UnknownLanguage, match="Supported: csharp, java, javascript, python"):
+        await engine.execute("cobol", "DISPLAY 'HI'.")
+
+
+async def test_code_over_the_cap_is_refused_before_any_container(engine: Engine) -> None:
+    before = await labelled_containers(engine)
+    with pytest.raises(PayloadTooLarge, match="limit is 65536 bytes"):
+        await engine.execute("python", "#" * (64 * 1024 + 1))
+    assert await labelled_containers(engine) == before
+
+
+async def test_a_limit_above_the_maximum_is_refused(engine: Engine) -> None:
+    with pytest.raises(LimitTooHigh, match="memoryMb is 4096; the server maximum is 512"):
+        await engine.execute("python", "print(1)", limits=RequestedLimits(memory_mb=4096))
+
+
+async def test_a_missing_image_names_the_fix() -> None:
+    ghost = LanguageSpec(
+        id="ghost", name="Ghost", version="0", aliases=(), file_name="x", run=("true",)
+    )
+    async with Engine(EngineConfig(languages=LanguageRegistry([ghost]))) as engine:
+        with pytest.raises(EngineUnavailable, match="codex-ws images build ghost"):
+            await engine.execute("ghost", "")
+        await assert_nothing_left(engine)
+
+
+async def test_an_unreachable_engine_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(EngineUnavailable, match="is dockerd running\\? set DOCKER_HOST"):
+        async with Engine():
+            pass
+
+
+async def test_a_memory_limit_below_the_default_applies(engine: Engine) -> None:
+    code = "blocks = []\nwhile True:\n    blocks.append(bytearray(8 * 1024 * 1024))\n"
+    result = await engine.execute("python", code, limits=RequestedLimits(memory_mb=48))
+    assert result.status == "memory_limit" or "MemoryError" in result.error, result
+
+
+async def test_stdin_to_a_finished_program_is_dropped(engine: Engine) -> None:
+    run = await engine.start("python", "print('done')\n")
+    try:
+        await run.wait()
+        await run.write_stdin(b"too late\n")
+        await run.close_stdin()
+    finally:
+        await run.close()
+
+
+async def test_the_next_start_sweeps_what_a_killed_process_left(engine: Engine) -> None:
+    """SECURITY.md 19: a server killed mid-run; its next start removes the leftovers."""
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        from sandbox import Engine
+        async def main():
+            engine = Engine()
+            await engine.open()
+            run = await engine.start("python", "import time\\ntime.sleep(120)\\n")
+            print(run.container_id, flush=True)
+            await asyncio.sleep(120)
+        asyncio.run(main())
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+    )
+    try:
+        assert child.stdout is not None
+        orphan = (await asyncio.to_thread(child.stdout.readline)).strip()
+        assert orphan in await labelled_containers(engine)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    assert orphan in await labelled_containers(engine), "a killed process cannot clean up"
+    async with Engine():
+        pass
+    assert orphan not in await labelled_containers(engine)
+
+
+async def test_a_live_process_containers_are_not_swept(engine: Engine) -> None:
+    run = await engine.start("python", "import time\ntime.sleep(30)\n")
+    try:
+        async with Engine() as other:
+            assert await other.sweep() == 0
+        assert run.container_id in await labelled_containers(engine)
+    finally:
+        await run.close()
