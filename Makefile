@@ -3,16 +3,19 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 CODEX_PORT ?= 4003
-export CODEX_PORT
+# `make run` is for trying it out: a throwaway JWT secret unless CODEX_JWT_SECRET is set.
+CODEX_ENV ?= development
+export CODEX_PORT CODEX_ENV
 
 .PHONY: run test setup provision images lint typecheck unit bench clean
 
-## run: provision Docker (and every service), build missing images, start the server
+## run: provision Docker, PostgreSQL and Redis, build missing images, start the server
 run: setup provision images
 	$(BIN)/codex-ws serve --port $(CODEX_PORT)
 
 ## test: provision everything, then lint, type-check and run every test
 test: setup provision images lint typecheck
+	bash scripts/test-tools.sh
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed

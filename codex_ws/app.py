@@ -1,31 +1,107 @@
-"""The application factory."""
+"""The application factory: one cleanup context per resource, every route in one place."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 
+import redis.asyncio as redis
 from aiohttp import web
 
 from sandbox import Engine, EngineConfig
 
-from . import health
+from . import auth_api, execute_api, exercises_api, health, openapi, sessions_api, ws_run
+from .accounts import Accounts
+from .admission import Admission
+from .db import create_pool, migrate
 from .errors import error_middleware
-from .keys import ENGINE, SETTINGS
+from .exercises import Exercises
+from .history import History
+from .keys import (
+    ACCOUNTS,
+    ADMISSION,
+    ENGINE,
+    EXERCISES,
+    HISTORY,
+    PG_POOL,
+    PUMPS,
+    REDIS,
+    SESSIONS,
+    SETTINGS,
+    SOCKETS,
+    TOKENS,
+)
+from .sessions import SessionHub
 from .settings import Settings
+from .tokens import Tokens
+from .ws_connection import close_all
 
 
 def create_app(settings: Settings) -> web.Application:
     """A configured application; resources open on startup and close on cleanup."""
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(_engine)
-    health.setup_routes(app)
+    app[TOKENS] = Tokens(settings.jwt_secret, settings.jwt_ttl_seconds)
+    app[SOCKETS] = weakref.WeakSet()
+    app[PUMPS] = set()
+    app.cleanup_ctx.extend([_postgres, _redis, _engine, _sessions])
+    app.on_shutdown.append(close_all)
+    for module in (health, auth_api, execute_api, exercises_api, sessions_api, ws_run, openapi):
+        module.setup_routes(app)
     return app
+
+
+async def _postgres(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_pool(app[SETTINGS].database_url)
+    await migrate(pool)
+    app[PG_POOL] = pool
+    app[ACCOUNTS] = Accounts(pool)
+    app[EXERCISES] = Exercises(pool)
+    app[HISTORY] = History(pool)
+    yield
+    await pool.close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=1,
+        # Longer than the 1 s XREAD blocks of watchers.
+        socket_timeout=5,
+        health_check_interval=10,
+    )
+    app[REDIS] = client
+    policy = settings.policy
+    app[ADMISSION] = Admission(
+        client,
+        max_containers=settings.max_containers,
+        queue_wait_seconds=settings.queue_wait_seconds,
+        # A lease outlives any run, so a dead process's count expires by itself.
+        lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        prefix=settings.redis_prefix,
+    )
+    yield
+    await client.aclose()
 
 
 async def _engine(app: web.Application) -> AsyncIterator[None]:
     engine = Engine(EngineConfig(policy=app[SETTINGS].policy))
     await engine.open()
     app[ENGINE] = engine
+    await app[EXERCISES].seed(engine.languages.ids)
     yield
     await engine.close()
+
+
+async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    app[SESSIONS] = SessionHub(
+        app[REDIS], app[PG_POOL], owner=str(app[ENGINE].owner), prefix=app[SETTINGS].redis_prefix
+    )
+    yield
+    # Runs still going at shutdown end now; each pump removes its container and records it.
+    pumps = app[PUMPS].copy()
+    for pump in pumps:
+        pump.cancel()
+    await asyncio.gather(*pumps, return_exceptions=True)

@@ -18,7 +18,8 @@ from sandbox.images import ImageBuilder
 from sandbox.run import Run
 
 from .app import create_app
-from .settings import Settings, SettingsError
+from .db import create_pool, migrate
+from .settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(options.handler(options))
-    except (SandboxError, SettingsError) as exc:
+    except (SandboxError, SettingsError, ConnectionError) as exc:
         print(f"codex-ws: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -62,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
     run.set_defaults(handler=lambda o: asyncio.run(_run_file(o)))
 
+    migrate_db = commands.add_parser("migrate", help="apply the database migrations and exit")
+    migrate_db.set_defaults(handler=lambda o: asyncio.run(_migrate()))
+
     sweep = commands.add_parser("sweep", help="remove sandbox containers left by dead processes")
     sweep.add_argument("--all", action="store_true", help="remove every sandbox container")
     sweep.set_defaults(handler=lambda o: asyncio.run(_sweep(o.all)))
@@ -91,6 +95,16 @@ async def _images_list() -> int:
         size = f"{s.size_mb} MB" if s.size_mb is not None else "-"
         print(f"{s.language:<12} {s.image:<40} {state:<10} {size}")
     return 0 if all(s.current for s in statuses) else 1
+
+
+async def _migrate() -> int:
+    pool = await create_pool(os.environ.get("CODEX_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        applied = await migrate(pool)
+    finally:
+        await pool.close()
+    print(f"applied {len(applied)} migration(s)" + (f": {applied}" if applied else ""))
+    return 0
 
 
 async def _sweep(every_owner: bool) -> int:

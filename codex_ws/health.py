@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from . import __version__
-from .keys import ENGINE
+from .keys import ENGINE, PG_POOL, REDIS
+
+CHECK_SECONDS = 3
+
+
+async def _postgres(request: web.Request) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(CHECK_SECONDS):
+            await request.app[PG_POOL].fetchval("SELECT 1")
+    except Exception as exc:
+        return {"ok": False, "error": f"PostgreSQL not answering: {exc.__class__.__name__}"}
+    return {"ok": True}
+
+
+async def _redis(request: web.Request) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(CHECK_SECONDS):
+            await request.app[REDIS].ping()
+    except Exception as exc:
+        return {"ok": False, "error": f"Redis not answering: {exc.__class__.__name__}"}
+    return {"ok": True}
 
 
 async def health(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     checks: dict[str, Any] = {}
+    checks["postgres"], checks["redis"] = await asyncio.gather(_postgres(request), _redis(request))
     try:
         await engine.docker.version()
         checks["docker"] = {"ok": True}

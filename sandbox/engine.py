@@ -19,9 +19,10 @@ import aiohttp
 from ._attach import attach
 from .container_config import OWNER_LABEL, SANDBOX_LABEL, container_config
 from .errors import EngineUnavailable, InvalidRequest
-from .framing import encode_frame, new_nonce
+from .events import ExitEvent, OutputEvent, RunStatus
+from .framing import Mode, SourceFile, decode_files, encode_frame, new_nonce
 from .languages import LanguageRegistry, LanguageSpec
-from .limits import LimitPolicy, RequestedLimits
+from .limits import LimitPolicy, Limits, RequestedLimits
 from .owner import Owner
 from .result import Result, collect
 from .run import Run
@@ -47,6 +48,21 @@ def unreachable(exc: BaseException) -> EngineUnavailable:
         f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST "
         f"({exc.__class__.__name__}: {exc})"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """A program ready to run: its files, compiled where the language compiles."""
+
+    language: str
+    status: RunStatus
+    files: tuple[SourceFile, ...]
+    compile_output: str
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,19 +162,83 @@ class Engine:
         code: str,
         args: Sequence[str] = (),
         limits: RequestedLimits | None = None,
+        *,
+        build: Build | None = None,
     ) -> Run:
-        """Start `code` in a fresh container; the program is running when this returns."""
+        """Start `code` in a fresh container; the program is running when this returns.
+
+        With a `build` of the same code, the compiled files are used and nothing is compiled.
+        """
         spec = self.languages.get(language)
         args = _check_args(args)
         self.policy.check_payload(code, args)
         resolved = self.policy.resolve(spec, limits)
-        run_id = uuid.uuid4().hex
-        nonce = new_nonce()
         file_name, compile_argv, run_argv = spec.commands(code, args, resolved.memory_mb)
+        if build is not None:
+            if not build.ok or build.language != spec.id:
+                raise InvalidRequest(f"Cannot run a {build.status} build of {build.language}")
+            files, compile_argv = build.files, ()
+        else:
+            files = (SourceFile(file_name, code.encode()),)
+        return await self._launch(
+            spec, resolved, mode="run", files=files, compile_argv=compile_argv, run_argv=run_argv
+        )
+
+    async def build(self, language: str, code: str, limits: RequestedLimits | None = None) -> Build:
+        """Compile `code` once, for any number of later runs (each in its own container)."""
+        spec = self.languages.get(language)
+        self.policy.check_payload(code, ())
+        resolved = self.policy.resolve(spec, limits)
+        file_name, compile_argv, _ = spec.commands(code, (), resolved.memory_mb)
+        source = SourceFile(file_name, code.encode())
+        if not spec.compiled:
+            return Build(spec.id, RunStatus.OK, (source,), "", 0)
+        run = await self._launch(
+            spec, resolved, mode="compile", files=(source,), compile_argv=compile_argv, run_argv=()
+        )
+        exit_event: ExitEvent | None = None
+        try:
+            output: list[str] = []
+            async for event in run.events():
+                if isinstance(event, OutputEvent):
+                    output.append(event.data)
+                elif isinstance(event, ExitEvent):
+                    exit_event = event
+        finally:
+            await run.close()
+        assert exit_event is not None
+        compile_output = "".join(output) or exit_event.message
+        if exit_event.status is not RunStatus.OK:
+            return Build(spec.id, exit_event.status, (), compile_output, exit_event.duration_ms)
+        try:
+            files = decode_files(run.artifacts)
+        except ValueError as exc:
+            log.warning("run %s: unreadable compiler artifacts: %s", run.id, exc)
+            return Build(
+                spec.id,
+                RunStatus.INTERNAL_ERROR,
+                (),
+                f"The compiler's output was unreadable: {exc}",
+                0,
+            )
+        return Build(spec.id, RunStatus.OK, files, compile_output, exit_event.duration_ms)
+
+    async def _launch(
+        self,
+        spec: LanguageSpec,
+        limits: Limits,
+        *,
+        mode: Mode,
+        files: Sequence[SourceFile],
+        compile_argv: Sequence[str],
+        run_argv: Sequence[str],
+    ) -> Run:
+        run_id = str(uuid.uuid4())
+        nonce = new_nonce()
         config = container_config(
             spec=spec,
             image=self.image_for(spec),
-            limits=resolved,
+            limits=limits,
             run_id=run_id,
             owner=str(self.owner),
             seccomp_profile=self._seccomp,
@@ -168,9 +248,7 @@ class Engine:
         try:
             await stream.__aenter__()
             await self.docker.containers.container(container_id).start()
-            await stream.write_in(
-                encode_frame(nonce, file_name, compile_argv, run_argv, code.encode())
-            )
+            await stream.write_in(encode_frame(nonce, mode, files, compile_argv, run_argv))
         except BaseException as exc:
             self._schedule_removal(container_id)
             with contextlib.suppress(Exception):
@@ -183,11 +261,13 @@ class Engine:
             container_id=container_id,
             stream=stream,
             spec=spec,
-            limits=resolved,
+            limits=limits,
             run_id=run_id,
             nonce=nonce,
             version=self.version_of(spec),
             on_close=self._schedule_removal,
+            mode=mode,
+            compiles=bool(compile_argv),
         )
 
     async def execute(
@@ -197,10 +277,12 @@ class Engine:
         stdin: bytes = b"",
         args: Sequence[str] = (),
         limits: RequestedLimits | None = None,
+        *,
+        build: Build | None = None,
     ) -> Result:
         """Run a program to the end with the given stdin (then EOF) and gather what it did."""
         self.policy.check_stdin(stdin)
-        run = await self.start(language, code, args, limits)
+        run = await self.start(language, code, args, limits, build=build)
         feeder = asyncio.create_task(_feed(run, stdin))
         try:
             return await collect(run)

@@ -5,24 +5,44 @@ Frame (lengths and counts in ASCII decimal, each followed by a newline)::
 
     CODEX1\n
     <len>\n<nonce>
-    <len>\n<file name>
-    <n>\n then n times <len>\n<arg>      compile argv (0: nothing to compile)
-    <m>\n then m times <len>\n<arg>      run argv
-    <len>\n<code>
+    <len>\n<mode>                                   run | compile
+    <k>\n then k times <len>\n<path><len>\n<content>   files written under /tmp
+    <n>\n then n times <len>\n<arg>                  compile argv (0: nothing to compile)
+    <m>\n then m times <len>\n<arg>                  run argv
 
-Markers: ``\\x1e codex:<nonce>:<event>\\n`` with event ``compile``, ``run``,
+Markers: ``\\x1e codex:<nonce>:<event>\\n`` with event ``compile``, ``run``, ``artifacts``,
 ``compile_error <status>`` or ``error <message>``. The nonce is random per run and gone once
 the program is exec'd, so a program cannot forge a marker; after ``run`` stderr is not scanned.
+
+In ``compile`` mode the runner compiles, then writes what the compiler made to stdout as
+``<k>\n`` and k times ``<len>\n<path><len>\n<content>``, and exits: a later run gets those
+files in its frame and skips the compiler.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 MAGIC = b"CODEX1\n"
 MARKER_START = b"\x1e"
+
+
+Mode = Literal["run", "compile"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file the runner writes under /tmp before anything runs."""
+
+    path: str
+    content: bytes
+
+
+class FrameError(ValueError):
+    """The runner's artifact listing is malformed."""
 
 
 def new_nonce() -> str:
@@ -39,19 +59,54 @@ def _argv(argv: Iterable[str]) -> bytes:
 
 
 def encode_frame(
-    nonce: str, file_name: str, compile_argv: Iterable[str], run_argv: Iterable[str], code: bytes
+    nonce: str,
+    mode: Mode,
+    files: Sequence[SourceFile],
+    compile_argv: Iterable[str],
+    run_argv: Iterable[str],
 ) -> bytes:
     """The bytes that hand a program to the runner."""
+    listing = b"%d\n" % len(files) + b"".join(
+        _field(f.path.encode()) + _field(f.content) for f in files
+    )
     return b"".join(
         (
             MAGIC,
             _field(nonce.encode()),
-            _field(file_name.encode()),
+            _field(mode.encode()),
+            listing,
             _argv(compile_argv),
             _argv(run_argv),
-            _field(code),
         )
     )
+
+
+def decode_files(data: bytes) -> tuple[SourceFile, ...]:
+    """The files a compile-mode runner wrote to stdout."""
+    view = memoryview(data)
+    position = 0
+
+    def number() -> int:
+        nonlocal position
+        end = data.find(b"\n", position, position + 21)
+        if end < 0 or not data[position:end].isdigit():
+            raise FrameError(f"expected a length at byte {position}")
+        value = int(data[position:end])
+        position = end + 1
+        return value
+
+    def blob() -> bytes:
+        nonlocal position
+        size = number()
+        if position + size > len(data):
+            raise FrameError("the listing ends early")
+        position += size
+        return bytes(view[position - size : position])
+
+    files = tuple(SourceFile(blob().decode(errors="strict"), blob()) for _ in range(number()))
+    if position != len(data):
+        raise FrameError("bytes after the listing")
+    return files
 
 
 @dataclass(frozen=True, slots=True)

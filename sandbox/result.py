@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .events import ExitEvent, OutputEvent, RunStatus
+from .events import ExitEvent, OutputEvent, RunEvent, RunStatus
 from .run import Run
 
 
@@ -31,13 +32,15 @@ class Result:
         return self.status is RunStatus.OK
 
 
-async def collect(run: Run) -> Result:
-    """Drain a run's events into a Result."""
+async def collect(run: Run, on_event: Callable[[RunEvent], None] | None = None) -> Result:
+    """Drain a run's events into a Result, showing each to `on_event` as it comes."""
     stdout: list[str] = []
     stderr: list[str] = []
     compile_output: list[str] = []
     exit_event: ExitEvent | None = None
     async for event in run.events():
+        if on_event is not None:
+            on_event(event)
         if isinstance(event, OutputEvent):
             if event.stage == "compile":
                 compile_output.append(event.data)

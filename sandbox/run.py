@@ -17,7 +17,7 @@ from ._attach import close_stdin
 from ._event_buffer import EventBuffer
 from .errors import InvalidRequest
 from .events import ExitEvent, RunEvent, RunStatus, StageEvent, StageName
-from .framing import Marker, MarkerScanner
+from .framing import Marker, MarkerScanner, Mode
 from .languages import LanguageSpec
 from .limits import Limits
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_SIGNALS = ("SIGINT", "SIGTERM", "SIGKILL")
 STDOUT, STDERR = 1, 2
+MAX_ARTIFACT_BYTES = 24 << 20
 
 
 def signal_of(exit_code: int | None) -> str | None:
@@ -52,10 +53,14 @@ class Run:
         nonce: str,
         version: str,
         on_close: Callable[[str], None],
+        mode: Mode = "run",
+        compiles: bool = False,
     ) -> None:
         self.id = run_id
         self.spec = spec
         self.version = version
+        self.mode = mode
+        self._compiles = compiles
         self.limits = limits
         self.container_id = container_id
         self._container = docker.containers.container(container_id)
@@ -70,6 +75,8 @@ class Run:
         }
         self._stage: StageName | None = None
         self._held_stdout = bytearray()
+        self._artifacts = bytearray()
+        self._artifacts_ready = False
         self._output_bytes = 0
         self._compile_bytes = 0
         self._truncated = False
@@ -84,7 +91,7 @@ class Run:
         self._exit: ExitEvent | None = None
         self._finished = asyncio.Event()
         self._consumed = False
-        first_deadline = limits.compile_timeout_ms if spec.compiled else limits.timeout_ms
+        first_deadline = limits.compile_timeout_ms if compiles else limits.timeout_ms
         self._watchdog = asyncio.create_task(self._expire_after(first_deadline / 1000))
         self._killer: asyncio.Task[None] | None = None
         self._pump = asyncio.create_task(self._read_until_exit())
@@ -111,6 +118,11 @@ class Run:
         await self._finished.wait()
         assert self._exit is not None
         return self._exit
+
+    @property
+    def artifacts(self) -> bytes:
+        """What a compile-mode run wrote to stdout: the compiled files, framed."""
+        return bytes(self._artifacts) if self._artifacts_ready else b""
 
     async def write_stdin(self, data: bytes) -> None:
         """Send bytes to the program's stdin; dropped once the program is gone or stdin closed."""
@@ -178,6 +190,13 @@ class Run:
         return (int(code) if code is not None else None), bool(state.get("OOMKilled"))
 
     def _on_output(self, fd: int, data: bytes) -> None:
+        if fd == STDOUT and self.mode == "compile":
+            if len(self._artifacts) + len(data) > MAX_ARTIFACT_BYTES:
+                self._runner_error = "The compiled program is too large"
+                self._kill_soon()
+            else:
+                self._artifacts += data
+            return
         if fd == STDOUT:
             if self._stage == "run":
                 self._emit_output(STDOUT, data)
@@ -202,7 +221,7 @@ class Run:
             self._stage = "compile"
             self._buffer.put(StageEvent("compile"))
         elif marker.event == "run":
-            if self.spec.compiled:
+            if self._compiles:
                 self._buffer.put(StageEvent("run"))
             self._stage = "run"
             self._run_started_at = self._loop.time()
@@ -212,6 +231,8 @@ class Run:
                 self._emit_output(STDOUT, held)
         elif marker.event == "compile_error":
             self._compile_failed = True
+        elif marker.event == "artifacts":
+            self._artifacts_ready = True
         elif marker.event == "error":
             self._runner_error = marker.argument or "the runner failed"
         else:
@@ -281,6 +302,8 @@ class Run:
             status = RunStatus.OUTPUT_LIMIT
         elif killed_by_close:
             status, signal = RunStatus.KILLED, "SIGKILL"
+        elif self.mode == "compile" and self._artifacts_ready and exit_code == 0:
+            status = RunStatus.OK
         elif self._stage != "run":
             status = RunStatus.INTERNAL_ERROR
             message = f"The runner never started the program (exit code {exit_code})"

@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/docker.sh
+bash scripts/postgres.sh
+bash scripts/redis.sh

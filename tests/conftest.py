@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sandbox import Engine, EngineConfig, LimitPolicy
-from sandbox.container_config import SANDBOX_LABEL
+from sandbox import Engine, EngineConfig, ExitEvent, LimitPolicy, OutputEvent, RunEvent
+from sandbox.container_config import OWNER_LABEL, SANDBOX_LABEL
 from tests.sandbox.programs import HELLO
 
 
@@ -41,9 +41,11 @@ async def small_output_engine() -> AsyncIterator[Engine]:
     await engine.close()
 
 
-async def labelled_containers(engine: Engine) -> list[str]:
+async def labelled_containers(engine: Engine, *, any_owner: bool = False) -> list[str]:
+    """Sandbox containers of this test process (of every process with `any_owner`)."""
+    labels = [f"{SANDBOX_LABEL}=1"] if any_owner else [f"{OWNER_LABEL}={engine.owner}"]
     containers = await engine.docker.containers.list(
-        all=True, filters=json.dumps({"label": [f"{SANDBOX_LABEL}=1"]})
+        all=True, filters=json.dumps({"label": labels})
     )
     return [c.id for c in containers]
 
@@ -57,6 +59,18 @@ async def assert_nothing_left(*engines: Engine, within: float = 5.0) -> None:
     while (left := await labelled_containers(engines[0])) and loop.time() < deadline:
         await asyncio.sleep(0.1)
     assert left == [], f"sandbox containers left behind: {left}"
+
+
+async def read_until(events: AsyncIterator[RunEvent], text: str, within: float = 30) -> str:
+    """Output until `text` has appeared (a program's writes may arrive split or joined)."""
+    seen = ""
+    async with asyncio.timeout(within):
+        while text not in seen:
+            event = await anext(events)
+            assert not isinstance(event, ExitEvent), (event, seen)
+            if isinstance(event, OutputEvent):
+                seen += event.data
+    return seen
 
 
 async def assert_canary_passes(engine: Engine, language: str = "python") -> None:

@@ -1,15 +1,18 @@
 /*
  * codex-runner: the entrypoint of every sandbox image.
  *
- * It reads exactly one frame from stdin (see images/README.md), writes the
- * source to /tmp/<file name>, optionally compiles it, then execs the program,
- * which inherits the rest of stdin untouched.  Markers for the engine go to
- * fd 2 as "\x1e" "codex:" <nonce> ":" <event> "\n", one write(2) each.
+ * It reads exactly one frame from stdin (see images/README.md) and writes the
+ * frame's files under /tmp.  Mode "run": optionally compile, then exec the
+ * program, which inherits the rest of stdin untouched.  Mode "compile":
+ * compile, then write every file the compiler made under /tmp to stdout and
+ * exit.  Markers for the engine go to fd 2 as
+ * "\x1e" "codex:" <nonce> ":" <event> "\n", one write(2) each.
  *
- * Only read(2) and write(2) are used on fds 0 and 2: no stdio buffering, and
- * no read ever asks for more bytes than the frame still needs.
+ * Only read(2) and write(2) are used on fds 0, 1 and 2: no stdio buffering,
+ * and no read ever asks for more bytes than the frame still needs.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,18 +22,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAGIC        "CODEX1\n"
 #define NONCE_LEN    32
-#define MAX_CODE     (16u << 20)  /* 16 MiB */
+#define MAX_CODE     (16u << 20)  /* 16 MiB: all files of a frame; all artifacts */
+#define MAX_FILES    64u          /* files in a frame; artifacts */
+#define MAX_PATH     255u         /* bytes in a path relative to /tmp */
+#define MAX_MODE     16u
 #define MAX_FIELD    (64u << 10)  /* 64 KiB */
 #define MAX_ARGS     256u
 #define MAX_NUMBER   20           /* digits in a number line, before '\n' */
 #define MARKER_MAX   4096         /* <= PIPE_BUF: a marker is never split */
-#define WORKDIR      "/tmp/"
+#define WORKDIR      "/tmp"
 
 #define EXIT_BAD     125
 #define EXIT_NOEXEC  127
@@ -243,20 +250,106 @@ static void read_nonce(void)
     free(s);
 }
 
-static char *read_file_name(void)
+enum mode { MODE_RUN, MODE_COMPILE };
+
+static enum mode read_mode(void)
 {
     size_t len;
-    char *s = read_field(MAX_FIELD, "file name", &len);
+    char *s = read_field(MAX_MODE, "mode", &len);
+    enum mode mode;
+
+    if (len == 3 && memcmp(s, "run", 3) == 0)
+        mode = MODE_RUN;
+    else if (len == 7 && memcmp(s, "compile", 7) == 0)
+        mode = MODE_COMPILE;
+    else
+        bad_frame("mode: not 'run' or 'compile'");
+    free(s);
+    return mode;
+}
+
+/* NULL if S (LEN bytes) is a valid path relative to /tmp: 1..MAX_PATH bytes,
+ * components separated by single '/', each of [A-Za-z0-9._$-]+ and neither
+ * "." nor "..".  Else why not. */
+static const char *path_problem(const char *s, size_t len)
+{
+    size_t start = 0;
 
     if (len == 0)
-        bad_frame("file name: empty");
-    if (memchr(s, '\0', len) != NULL)
-        bad_frame("file name: contains NUL");
-    if (strchr(s, '/') != NULL)
-        bad_frame("file name: contains '/'");
-    if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        bad_frame("file name: is '.' or '..'");
-    return s;
+        return "empty";
+    if (len > MAX_PATH)
+        return "too long";
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)s[i] : '/';
+        if (c == '/') {
+            size_t n = i - start;
+            if (n == 0)
+                return i == 0 ? "absolute" : "empty component";
+            if ((n == 1 && s[start] == '.') ||
+                (n == 2 && s[start] == '.' && s[start + 1] == '.'))
+                return "'.' or '..' component";
+            start = i + 1;
+        } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                     (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                     c == '$' || c == '-')) {
+            return "character outside [A-Za-z0-9._$-]";
+        }
+    }
+    return NULL;
+}
+
+struct file {
+    char *path;     /* relative to /tmp, NUL-terminated */
+    char *data;
+    size_t len;
+};
+
+static struct file files[MAX_FILES]; /* the frame's */
+static size_t nfiles;
+
+/* Is A a directory that B lies under ("a" and "a/b")? */
+static int is_parent(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return strncmp(a, b, n) == 0 && b[n] == '/';
+}
+
+static void read_files(void)
+{
+    char why[MARKER_MAX];
+    size_t total = 0;
+
+    nfiles = read_number(MAX_FILES, "file count");
+    if (nfiles == 0)
+        bad_frame("file count: needs at least 1 file");
+    for (size_t i = 0; i < nfiles; i++) {
+        struct file *f = &files[i];
+        size_t len;
+        const char *problem;
+
+        f->path = read_field(MAX_PATH, "file path", &len);
+        problem = path_problem(f->path, len);
+        if (problem != NULL) {
+            snprintf(why, sizeof why, "file path %zu: %s", i, problem);
+            bad_frame(why);
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(files[j].path, f->path) == 0 ||
+                is_parent(files[j].path, f->path) || is_parent(f->path, files[j].path)) {
+                snprintf(why, sizeof why, "file path %zu: clashes with file path %zu", i, j);
+                bad_frame(why);
+            }
+        }
+        len = read_number(MAX_CODE, "file content");
+        if (len > MAX_CODE - total)
+            bad_frame("file content: over 16 MiB in all");
+        total += len;
+        f->data = malloc(len + 1);
+        if (f->data == NULL)
+            bad_frame("out of memory");
+        read_or_die(f->data, len, "file content");
+        f->len = len;
+    }
 }
 
 /* ---- steps ------------------------------------------------------------- */
@@ -270,26 +363,63 @@ static void fail(const char *fmt, const char *arg, int err)
     _exit(EXIT_BAD);
 }
 
-static void write_source(const char *name, const char *code, size_t len)
+static int open_workdir(void)
 {
-    size_t plen = strlen(WORKDIR) + strlen(name) + 1;
-    char *path = malloc(plen);
-    int fd;
+    int fd = open(WORKDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        fail("open %s: %s", WORKDIR, errno);
+    return fd;
+}
 
-    if (path == NULL)
-        fail("write %s: %s", name, ENOMEM);
-    snprintf(path, plen, "%s%s", WORKDIR, name);
+/* Write F under /tmp, creating its parent directories (0755) as needed.
+ * Every component is opened relative to the one before, without following
+ * symlinks. */
+static void write_file(int top, const struct file *f)
+{
+    char full[sizeof WORKDIR + MAX_PATH + 1];
+    char *comp, *slash;
+    int dir = top, fd;
+
+    snprintf(full, sizeof full, "%s/%s", WORKDIR, f->path);
+    comp = full + sizeof WORKDIR; /* f->path, inside FULL */
+    while ((slash = strchr(comp, '/')) != NULL) {
+        int next;
+        *slash = '\0';
+        if (mkdirat(dir, comp, 0755) < 0 && errno != EEXIST)
+            fail("mkdir %s: %s", full, errno);
+        next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0)
+            fail("open %s: %s", full, errno);
+        if (dir != top)
+            close(dir);
+        dir = next;
+        *slash = '/';
+        comp = slash + 1;
+    }
+    fd = openat(dir, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        fail("create %s: %s", full, errno);
+    if (write_all(fd, f->data, f->len) < 0)
+        fail("write %s: %s", full, errno);
+    if (close(fd) < 0 && errno != EINTR)
+        fail("write %s: %s", full, errno);
+    if (dir != top)
+        close(dir);
+}
+
+static void write_files(void)
+{
+    int top = open_workdir();
+
     /* Over RLIMIT_FSIZE, get EFBIG rather than being killed by SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0)
-        fail("create %s: %s", path, errno);
-    if (write_all(fd, code, len) < 0)
-        fail("write %s: %s", path, errno);
-    if (close(fd) < 0 && errno != EINTR)
-        fail("write %s: %s", path, errno);
+    for (size_t i = 0; i < nfiles; i++) {
+        write_file(top, &files[i]);
+        free(files[i].data);
+        files[i].data = NULL;
+    }
     signal(SIGXFSZ, SIG_DFL); /* an ignored signal would survive exec */
-    free(path);
+    close(top);
 }
 
 /* Run the compiler with stdin from /dev/null and stdout joined to stderr.
@@ -337,12 +467,210 @@ static int compile(char **argv)
     return 1;
 }
 
+/* ---- artifacts (mode compile) ------------------------------------------ */
+
+static struct file artifacts[MAX_FILES];
+static size_t nartifacts, artifacts_total;
+
+static void too_many_artifacts(const char *why) __attribute__((noreturn));
+static void too_many_artifacts(const char *why)
+{
+    say("too many artifacts: %s", why);
+    marker("error too many artifacts");
+    _exit(EXIT_BAD);
+}
+
+static int is_frame_file(const char *path)
+{
+    for (size_t i = 0; i < nfiles; i++)
+        if (strcmp(files[i].path, path) == 0)
+            return 1;
+    return 0;
+}
+
+/* Read the regular file NAME in DIR (PATH relative to /tmp) into the next
+ * artifact.  A name that vanished since readdir is skipped. */
+static void collect_file(int dir, const char *name, char *path)
+{
+    char full[sizeof WORKDIR + MAX_PATH + 1];
+    struct file *a;
+    struct stat st;
+    size_t cap, len = 0, room;
+    char *buf;
+    int fd;
+
+    snprintf(full, sizeof full, "%s/%s", WORKDIR, path);
+    if (nartifacts == MAX_FILES)
+        too_many_artifacts("more than 64 files");
+    /* O_NONBLOCK: never hang on a FIFO swapped in since the lstat. */
+    fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return;
+        fail("open %s: %s", full, errno);
+    }
+    if (fstat(fd, &st) < 0)
+        fail("stat %s: %s", full, errno);
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return;
+    }
+    room = MAX_CODE - artifacts_total;
+    if (st.st_size < 0 || (uint64_t)st.st_size > room)
+        too_many_artifacts("over 16 MiB in all");
+    /* One byte over the size, to see EOF (or growth) without a realloc. */
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (buf == NULL)
+        fail("read %s: %s", full, ENOMEM);
+    for (;;) {
+        ssize_t r;
+        if (len == cap) {
+            char *bigger;
+            if (len > room)
+                too_many_artifacts("over 16 MiB in all");
+            cap = cap * 2 > room + 1 ? room + 1 : cap * 2;
+            bigger = realloc(buf, cap);
+            if (bigger == NULL)
+                fail("read %s: %s", full, ENOMEM);
+            buf = bigger;
+        }
+        r = read(fd, buf + len, cap - len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            fail("read %s: %s", full, errno);
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (len > room)
+        too_many_artifacts("over 16 MiB in all");
+    close(fd);
+    a = &artifacts[nartifacts++];
+    a->path = path;
+    a->data = buf;
+    a->len = len;
+    artifacts_total += len;
+}
+
+/* Walk the directory FD (PATH relative to /tmp, "" for /tmp itself; FD is
+ * consumed) and collect every regular file that the frame did not write.
+ * Symlinks are never followed, other non-regular files are skipped, and so
+ * are top-level names starting with '.' (the runtimes' scratch: .config,
+ * .mono, ...). */
+static void collect_dir(int fd, const char *path)
+{
+    char full[sizeof WORKDIR + MAX_PATH + 1];
+    struct dirent *e;
+    DIR *d;
+
+    snprintf(full, sizeof full, "%s%s%s", WORKDIR, path[0] ? "/" : "", path);
+    d = fdopendir(fd);
+    if (d == NULL)
+        fail("open %s: %s", full, errno);
+    for (;;) {
+        size_t plen = strlen(path), nlen;
+        const char *problem;
+        struct stat st;
+        char *child;
+
+        errno = 0;
+        e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0)
+                fail("read %s: %s", full, errno);
+            break;
+        }
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (plen == 0 && e->d_name[0] == '.')
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT)
+                continue;
+            fail("stat %s/...: %s", full, errno);
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+            continue;
+        nlen = strlen(e->d_name);
+        child = malloc(plen + 1 + nlen + 1);
+        if (child == NULL)
+            fail("read %s: %s", full, ENOMEM);
+        snprintf(child, plen + 1 + nlen + 1, "%s%s%s", path, plen ? "/" : "", e->d_name);
+        /* Every artifact must be a valid frame path, for the run that gets
+         * it.  A directory is only checked for length, which also bounds the
+         * depth of the walk; a bad name shows in the files under it. */
+        problem = path_problem(child, strlen(child));
+        if (S_ISDIR(st.st_mode)) {
+            int sub;
+            if (strlen(child) > MAX_PATH) {
+                marker("error artifact path not allowed (too long): %.512s", child);
+                _exit(EXIT_BAD);
+            }
+            sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) {
+                if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+                    continue; /* swapped since the lstat */
+                fail("open %s/...: %s", full, errno);
+            }
+            collect_dir(sub, child);
+            free(child);
+        } else if (is_frame_file(child)) {
+            free(child);
+        } else {
+            if (problem != NULL) {
+                marker("error artifact path not allowed (%s): %.512s", problem, child);
+                _exit(EXIT_BAD);
+            }
+            collect_file(dirfd(d), e->d_name, child);
+        }
+    }
+    closedir(d);
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(((const struct file *)a)->path, ((const struct file *)b)->path);
+}
+
+static void put(const void *buf, size_t len)
+{
+    if (write_all(1, buf, len) < 0)
+        fail("write %s: %s", "stdout", errno);
+}
+
+static void put_number(size_t n)
+{
+    char buf[32];
+    put(buf, (size_t)snprintf(buf, sizeof buf, "%zu\n", n));
+}
+
+/* Mode compile, after the compiler succeeded: "<k>\n" then k times
+ * "<len>\n<path><len>\n<content>" on stdout, sorted by path. */
+static void emit_artifacts(void)
+{
+    collect_dir(open_workdir(), "");
+    qsort(artifacts, nartifacts, sizeof *artifacts, by_path);
+    marker("artifacts");
+    signal(SIGPIPE, SIG_IGN); /* EPIPE, reported, rather than death */
+    put_number(nartifacts);
+    for (size_t i = 0; i < nartifacts; i++) {
+        size_t plen = strlen(artifacts[i].path);
+        put_number(plen);
+        put(artifacts[i].path, plen);
+        put_number(artifacts[i].len);
+        put(artifacts[i].data, artifacts[i].len);
+    }
+}
+
 int main(void)
 {
     char magic[sizeof MAGIC - 1];
     char **compile_argv, **run_argv;
-    size_t ncompile, nrun, code_len;
-    char *name, *code;
+    size_t ncompile, nrun;
+    enum mode mode;
 
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
@@ -350,14 +678,13 @@ int main(void)
     if (memcmp(magic, MAGIC, sizeof magic) != 0)
         bad_frame("bad magic");
     read_nonce();
-    name = read_file_name();
-    compile_argv = read_argv("compile argv", 0, &ncompile);
-    run_argv = read_argv("run argv", 1, &nrun);
-    code = read_field(MAX_CODE, "code", &code_len);
+    mode = read_mode();
+    read_files();
+    compile_argv = read_argv("compile argv", mode == MODE_COMPILE ? 1 : 0, &ncompile);
+    run_argv = read_argv("run argv", mode == MODE_RUN ? 1 : 0, &nrun);
     /* Not one byte more: the rest of stdin belongs to the program. */
 
-    write_source(name, code, code_len);
-    free(code);
+    write_files();
 
     if (ncompile > 0) {
         int s;
@@ -367,6 +694,11 @@ int main(void)
             marker("compile_error %d", s);
             _exit(s);
         }
+    }
+
+    if (mode == MODE_COMPILE) {
+        emit_artifacts();
+        return 0;
     }
 
     marker("run");

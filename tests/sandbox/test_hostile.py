@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sandbox import Engine, ExitEvent, OutputEvent, RequestedLimits
-from tests.conftest import assert_canary_passes, assert_nothing_left
+from sandbox import Engine, ExitEvent, RequestedLimits
+from tests.conftest import assert_canary_passes, assert_nothing_left, read_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.hostile]
 
@@ -461,8 +461,7 @@ while True:
     run = await engine.start("python", code)
     try:
         events = run.events()
-        first = await anext(events)
-        assert isinstance(first, OutputEvent) and first.data == "ready\n"
+        assert await read_until(events, "ready\n") == "ready\n"
         await run.send_signal("SIGTERM")
         await asyncio.sleep(0.5)
         assert not run.finished
@@ -495,8 +494,7 @@ print(any(b"secret" in c or b"sleep" in c for c in cmds), len(pids) < 6)
 """
     run = await engine.start("python", first, limits=RequestedLimits(timeout_ms=20_000))
     try:
-        first_event = await anext(run.events())
-        assert isinstance(first_event, OutputEvent) and first_event.data.startswith("ready")
+        await read_until(run.events(), "ready")
         result = await engine.execute("python", second)
     finally:
         await run.close()

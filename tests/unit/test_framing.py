@@ -1,4 +1,13 @@
-from sandbox.framing import Marker, MarkerScanner, encode_frame
+import pytest
+
+from sandbox.framing import (
+    FrameError,
+    Marker,
+    MarkerScanner,
+    SourceFile,
+    decode_files,
+    encode_frame,
+)
 
 NONCE = "0123456789abcdef0123456789abcdef"
 
@@ -8,19 +17,35 @@ def marker(event: str) -> bytes:
 
 
 def test_frame_layout_is_length_prefixed() -> None:
-    frame = encode_frame(NONCE, "Main.java", ["javac", "Main.java"], ["java", "Main"], b"a\0b\n")
+    files = [SourceFile("Main.java", b"a\0b\n")]
+    frame = encode_frame(NONCE, "run", files, ["javac", "Main.java"], ["java", "Main"])
     assert frame == (
         b"CODEX1\n"
-        b"32\n" + NONCE.encode() + b"9\nMain.java"
+        b"32\n" + NONCE.encode() + b"3\nrun"
+        b"1\n9\nMain.java4\na\0b\n"
         b"2\n5\njavac9\nMain.java"
         b"2\n4\njava4\nMain"
-        b"4\na\0b\n"
     )
 
 
 def test_frame_counts_bytes_not_characters() -> None:
-    frame = encode_frame(NONCE, "main.py", [], ["python3"], "print('é')".encode())
-    assert frame.endswith(b"11\nprint('\xc3\xa9')")
+    frame = encode_frame(NONCE, "run", [SourceFile("main.py", "print('é')".encode())], [], ["py"])
+    assert b"11\nprint('\xc3\xa9')0\n1\n2\npy" in frame
+
+
+def test_artifact_listings_decode_exactly() -> None:
+    listing = b"2\n10\nMain.class3\n\x00\x01\n16\nMain$Inner.class0\n"
+    assert decode_files(listing) == (
+        SourceFile("Main.class", b"\x00\x01\n"),
+        SourceFile("Main$Inner.class", b""),
+    )
+    assert decode_files(b"0\n") == ()
+
+
+@pytest.mark.parametrize("listing", [b"", b"1\n", b"1\n4\nab", b"1\n1\na1\nbEXTRA", b"x\n"])
+def test_broken_artifact_listings_are_refused(listing: bytes) -> None:
+    with pytest.raises(FrameError):
+        decode_files(listing)
 
 
 def test_scanner_separates_markers_from_output() -> None:

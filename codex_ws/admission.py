@@ -1,0 +1,192 @@
+"""Who may start a run now: a rate per minute and a cap on concurrent runs per user (or IP),
+shared by every process through Redis, and a cap on this process's live containers.
+
+Counters in Redis expire by themselves, so a process that dies leaks nothing for long. When
+Redis does not answer, the same limits are kept per process until it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from .errors import ApiError
+
+log = logging.getLogger(__name__)
+
+_TAKE_LEASE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """The limits one caller runs under."""
+
+    key: str  # "user:<id>" or "ip:<address>"
+    per_minute: int
+    concurrent: int
+
+
+class Admission:
+    """Rate, per-caller concurrency and process capacity, checked in that order."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        max_containers: int,
+        queue_wait_seconds: float,
+        lease_seconds: int,
+        prefix: str = "codex",
+    ) -> None:
+        self._redis = client
+        self._capacity = asyncio.Semaphore(max_containers)
+        self._in_use = 0
+        self._queue_wait = queue_wait_seconds
+        self._lease_seconds = lease_seconds
+        self._prefix = prefix
+        self._take_lease = client.register_script(_TAKE_LEASE)
+        self._local_rates: dict[str, tuple[int, int]] = {}
+        self._local_leases: dict[str, set[str]] = defaultdict(set)
+        self._redis_down = False
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis does not answer and limits are kept per process."""
+        return self._redis_down
+
+    @property
+    def live_slots(self) -> int:
+        """Containers this process runs now (or is about to)."""
+        return self._in_use
+
+    @asynccontextmanager
+    async def run(self, quota: Quota) -> AsyncIterator[None]:
+        """Admit one single-container run, or raise `rate_limited` / `busy`."""
+        async with self.caller(quota), self.container():
+            yield
+
+    @asynccontextmanager
+    async def caller(self, quota: Quota) -> AsyncIterator[None]:
+        """Count a run against the caller's rate and hold one of their concurrent slots."""
+        await self._check_rate(quota)
+        lease = uuid.uuid4().hex
+        await self._acquire_lease(quota, lease)
+        try:
+            yield
+        finally:
+            await self._release_lease(quota, lease)
+
+    @asynccontextmanager
+    async def container(self) -> AsyncIterator[None]:
+        """Hold one of this process's container slots; `busy` after the queue wait."""
+        try:
+            async with asyncio.timeout(self._queue_wait):
+                await self._capacity.acquire()
+        except TimeoutError:
+            raise ApiError(
+                "busy",
+                "All sandboxes are busy; try again in a few seconds",
+                headers={"Retry-After": "2"},
+            ) from None
+        self._in_use += 1
+        try:
+            yield
+        finally:
+            self._in_use -= 1
+            self._capacity.release()
+
+    # -- rate -------------------------------------------------------------------------
+
+    async def _check_rate(self, quota: Quota) -> None:
+        window = int(time.time() // 60)
+        key = f"{self._prefix}:rate:{quota.key}:{window}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 120)
+                count, _ = await pipe.execute()
+            self._redis_back()
+        except (RedisError, OSError) as exc:
+            self._redis_lost(exc)
+            count = self._local_rate(quota.key, window)
+        if count > quota.per_minute:
+            retry = max(1, math.ceil(60 - time.time() % 60))
+            raise ApiError(
+                "rate_limited",
+                f"Too many runs: at most {quota.per_minute} a minute; try again in {retry} s",
+                headers={"Retry-After": str(retry)},
+            )
+
+    def _local_rate(self, key: str, window: int) -> int:
+        seen_window, count = self._local_rates.get(key, (window, 0))
+        count = count + 1 if seen_window == window else 1
+        self._local_rates[key] = (window, count)
+        return count
+
+    # -- concurrent runs per caller -----------------------------------------------------
+
+    async def _acquire_lease(self, quota: Quota, lease: str) -> None:
+        key = f"{self._prefix}:active:{quota.key}"
+        now = time.time()
+        try:
+            taken = await self._take_lease(
+                keys=[key],
+                args=[now, now + self._lease_seconds, quota.concurrent, lease, self._lease_seconds],
+            )
+            self._redis_back()
+        except (RedisError, OSError) as exc:
+            self._redis_lost(exc)
+            local = self._local_leases[quota.key]
+            taken = len(local) < quota.concurrent
+            if taken:
+                local.add(lease)
+        if not taken:
+            raise ApiError(
+                "rate_limited",
+                f"You already have {quota.concurrent} runs going; wait for one to finish",
+                headers={"Retry-After": "1"},
+            )
+
+    async def _release_lease(self, quota: Quota, lease: str) -> None:
+        local = self._local_leases.get(quota.key)
+        if local is not None and lease in local:
+            local.discard(lease)
+            if not local:
+                del self._local_leases[quota.key]
+            return
+        try:
+            await self._redis.zrem(f"{self._prefix}:active:{quota.key}", lease)
+        except (RedisError, OSError) as exc:  # the lease expires by itself
+            self._redis_lost(exc)
+
+    # -- Redis health -------------------------------------------------------------------
+
+    def _redis_lost(self, exc: BaseException) -> None:
+        if not self._redis_down:
+            log.warning(
+                "Redis not answering (%s): keeping limits per process until it is back", exc
+            )
+        self._redis_down = True
+
+    def _redis_back(self) -> None:
+        if self._redis_down:
+            log.info("Redis answers again: limits are shared again")
+            self._redis_down = False

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Run docker-compose on docker-compose.yml with everything the file needs prepared.
+#
+#   scripts/compose.sh wheels          fill deploy/wheels/ with the server's Python wheels
+#   scripts/compose.sh ARGS...         prepare, then `docker-compose ARGS...`
+#                                      (e.g. `up -d --build`, `ps`, `logs -f server`, `down`)
+#
+# Preparing means: DOCKER_GID set to the group of the Docker socket (the server joins it);
+# and, before a command that builds or starts (up, build, run, create), the base image
+# bootstrapped when missing (scripts/base-image.sh) and the wheelhouse filled. The wheels are
+# downloaded here, by this machine's pip (with its index, proxy and certificates), so building
+# the server image needs no registry and no network for Python packages: the Dockerfile
+# installs them with `pip install --no-index`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+WHEELS=deploy/wheels
+# The server image's Python and C library: those of Debian bookworm, the base image.
+IMAGE_PYTHON=3.11
+IMAGE_PYTHON_FULL=3.11.2
+IMAGE_GLIBC_MINOR=36
+
+python_with_pip() {
+    local candidate
+    for candidate in .venv/bin/python python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -m pip --version >/dev/null 2>&1; then
+            echo "$candidate"
+            return
+        fi
+    done
+    die "no Python with pip on this machine to download the server's wheels: run \`make setup\` (creates .venv) or install python3-pip"
+}
+
+# The project's runtime dependencies, one per line, from pyproject.toml.
+requirements() {
+    "$1" - <<'PY'
+import tomllib
+
+with open("pyproject.toml", "rb") as f:
+    project = tomllib.load(f)["project"]
+print("\n".join(project["dependencies"]))
+PY
+}
+
+fill_wheels() {
+    local py arch wanted
+    py=$(python_with_pip)
+    case "$(docker version --format '{{.Server.Arch}}' 2>/dev/null || uname -m)" in
+        amd64 | x86_64) arch=x86_64 ;;
+        arm64 | aarch64) arch=aarch64 ;;
+        *) die "no wheels for the Docker engine's architecture: $(docker version --format '{{.Server.Arch}}')" ;;
+    esac
+    wanted="# CPython $IMAGE_PYTHON_FULL manylinux_2_${IMAGE_GLIBC_MINOR}_$arch
+$(requirements "$py")"
+    if [ -f "$WHEELS/requirements.txt" ] && [ "$(cat "$WHEELS/requirements.txt")" = "$wanted" ]; then
+        return 0
+    fi
+    say "downloading the server's Python wheels into $WHEELS/ (CPython $IMAGE_PYTHON_FULL, $arch)"
+    find "$WHEELS" -maxdepth 1 -name '*.whl' -delete
+    rm -f "$WHEELS/requirements.txt"
+    printf '%s\n' "$wanted" >"$WHEELS/requirements.in"
+    # Every manylinux tag the image's glibc accepts (pip takes them literally).
+    local platforms=() minor
+    for ((minor = IMAGE_GLIBC_MINOR; minor >= 5; minor--)); do
+        platforms+=(--platform "manylinux_2_${minor}_$arch")
+    done
+    platforms+=(--platform "manylinux2014_$arch" --platform "manylinux2010_$arch" --platform "manylinux1_$arch")
+    # pip picks wheels for the target given, but evaluates environment markers (such as
+    # `python_full_version < "3.11.3"`) for the Python running it: make them the image's too.
+    # setuptools builds the project itself (an editable install) inside the image.
+    IMAGE_PYTHON_FULL="$IMAGE_PYTHON_FULL" IMAGE_ARCH="$arch" "$py" - \
+        download --quiet --disable-pip-version-check --dest "$WHEELS" \
+        --only-binary=:all: "${platforms[@]}" \
+        --python-version "$IMAGE_PYTHON_FULL" --implementation cp \
+        --abi "cp${IMAGE_PYTHON/./}" --abi abi3 --abi none \
+        -r "$WHEELS/requirements.in" 'setuptools>=70.1' <<'PY'
+import os
+import sys
+
+from pip._internal.cli.main import main
+from pip._vendor.packaging import markers
+
+host_environment = markers.default_environment
+
+
+def image_environment():
+    version = os.environ["IMAGE_PYTHON_FULL"]
+    return {
+        **host_environment(),
+        "implementation_name": "cpython",
+        "implementation_version": version,
+        "os_name": "posix",
+        "platform_machine": os.environ["IMAGE_ARCH"],
+        "platform_python_implementation": "CPython",
+        "platform_system": "Linux",
+        "python_full_version": version,
+        "python_version": ".".join(version.split(".")[:2]),
+        "sys_platform": "linux",
+    }
+
+
+markers.default_environment = image_environment
+sys.exit(main(sys.argv[1:]))
+PY
+    # Written last: its presence tells the Dockerfile the wheelhouse is complete.
+    mv "$WHEELS/requirements.in" "$WHEELS/requirements.txt"
+}
+
+if [ "${1:-}" = wheels ]; then
+    fill_wheels
+    exit 0
+fi
+
+command -v docker-compose >/dev/null 2>&1 \
+    || die "docker-compose is not installed: apt-get install docker-compose (Debian's, version 1.29)"
+
+socket="${DOCKER_SOCKET:-/var/run/docker.sock}"
+if [ -z "${DOCKER_GID:-}" ]; then
+    [ -S "$socket" ] || die "no Docker socket at $socket: set DOCKER_SOCKET (and DOCKER_GID)"
+    DOCKER_GID=$(stat -c %g "$socket")
+    export DOCKER_GID
+fi
+
+# The command is the first word that is neither an option nor an option's value.
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in
+        -f | --file | -p | --project-name | --project-directory | --env-file | --profile | \
+            -H | --host | -c | --context | --log-level)
+            i=$((i + 1))
+            ;;
+        -*) ;;
+        up | build | run | create)
+            bash scripts/base-image.sh
+            fill_wheels
+            break
+            ;;
+        *) break ;;
+    esac
+done
+
+exec docker-compose "$@"

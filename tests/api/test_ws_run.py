@@ -1,0 +1,263 @@
+"""`/ws/run`: programs run live, output streams out, stdin streams in."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox import Engine
+from tests.conftest import assert_nothing_left
+
+from ..sandbox.programs import GREET, LANGUAGES
+from .conftest import Account, Client, assert_error, make_settings, start_client
+
+Socket = aiohttp.ClientWebSocketResponse
+
+
+async def next_message(ws: Socket, within: float = 30) -> dict[str, Any]:
+    async with asyncio.timeout(within):
+        message = await ws.receive()
+    assert message.type == aiohttp.WSMsgType.TEXT, message
+    return json.loads(message.data)  # type: ignore[no-any-return]
+
+
+async def until(ws: Socket, kind: str, within: float = 30) -> list[dict[str, Any]]:
+    """Messages up to and including the first of `kind`."""
+    seen = []
+    while True:
+        message = await next_message(ws, within)
+        seen.append(message)
+        if message["type"] == kind:
+            return seen
+
+
+async def output_until(ws: Socket, text: str, within: float = 30) -> str:
+    seen = ""
+    while text not in seen:
+        message = await next_message(ws, within)
+        assert message["type"] not in ("exit", "error"), (message, seen)
+        if message["type"] in ("stdout", "stderr"):
+            seen += message["data"]
+    return seen
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_prompt_arrives_before_input_then_the_greeting(
+    client: Client, student: Account, language: str
+) -> None:
+    async with client.ws_connect(f"/ws/run?token={student.token}") as ws:
+        await ws.send_json({"type": "run", "language": language, "code": GREET[language]})
+        started = await next_message(ws)
+        assert started["type"] == "started" and started["language"] == language
+        assert started["sessionId"] and started["version"]
+        assert (await output_until(ws, "name? ")).endswith("name? ")
+        await ws.send_json({"type": "stdin", "data": "Grace\n"})
+        assert "Hello, Grace!" in await output_until(ws, "Hello, Grace!")
+        exit_message = (await until(ws, "exit"))[-1]
+        assert exit_message["status"] == "ok" and exit_message["exitCode"] == 0
+        assert set(exit_message) == {
+            "type",
+            "status",
+            "exitCode",
+            "signal",
+            "timedOut",
+            "truncated",
+            "durationMs",
+        }
+
+
+async def test_compiled_languages_announce_their_stages(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        code = (
+            "public class Main { public static void main(String[] a) "
+            '{ System.out.println("hi"); } }'
+        )
+        await ws.send_json({"type": "run", "language": "java", "code": code})
+        kinds = [
+            m["type"] + (":" + m["stage"] if m["type"] == "stage" else "")
+            for m in await until(ws, "exit")
+        ]
+    assert kinds == ["started", "stage:compile", "stage:run", "stdout", "exit"]
+
+
+async def test_eof_ends_a_program_reading_to_the_end(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        code = "import sys\nprint(len(sys.stdin.read().split()))\n"
+        await ws.send_json({"type": "run", "language": "python", "code": code})
+        await ws.send_json({"type": "stdin", "data": "a b c\n"})
+        await ws.send_json({"type": "stdin", "data": "d\n"})
+        await ws.send_json({"type": "eof"})
+        messages = await until(ws, "exit")
+    assert "".join(m["data"] for m in messages if m["type"] == "stdout") == "4\n"
+    assert messages[-1]["status"] == "ok"
+
+
+async def test_sigint_gives_keyboard_interrupt(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        code = "import time\nprint('ready', flush=True)\ntime.sleep(30)\n"
+        await ws.send_json({"type": "run", "language": "python", "code": code})
+        await output_until(ws, "ready\n")
+        await ws.send_json({"type": "signal", "signal": "SIGINT"})
+        messages = await until(ws, "exit")
+    assert "KeyboardInterrupt" in "".join(m.get("data", "") for m in messages)
+    assert (messages[-1]["status"], messages[-1]["signal"]) == ("killed", "SIGINT")
+
+
+async def test_sigkill_ends_a_loop_as_killed_and_the_socket_runs_again(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_json(
+            {
+                "type": "run",
+                "language": "python",
+                "code": "print('go', flush=True)\nwhile True: pass",
+            }
+        )
+        await output_until(ws, "go")
+        await ws.send_json({"type": "signal", "signal": "SIGKILL"})
+        assert (await until(ws, "exit"))[-1]["status"] == "killed"
+        await ws.send_json({"type": "run", "language": "python", "code": "print('again')"})
+        messages = await until(ws, "exit")
+    assert "".join(m.get("data", "") for m in messages) == "again\n"
+
+
+async def test_a_flood_ends_with_output_limit_and_the_socket_stays_healthy(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_json(
+            {"type": "run", "language": "python", "code": "while True: print('x' * 100)"}
+        )
+        messages = await until(ws, "exit", within=60)
+        exit_message = messages[-1]
+        assert (exit_message["status"], exit_message["truncated"]) == ("output_limit", True)
+        assert len(messages) < 1000, "output is coalesced into messages of sensible size"
+        await ws.send_json({"type": "ping"})
+        assert await next_message(ws) == {"type": "pong"}
+
+
+async def test_a_run_during_a_run_is_busy(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_json(
+            {"type": "run", "language": "python", "code": "import time; time.sleep(2)"}
+        )
+        await until(ws, "started")
+        await ws.send_json({"type": "run", "language": "python", "code": "print(1)"})
+        error = await next_message(ws)
+        assert (error["type"], error["code"]) == ("error", "busy")
+        assert (await until(ws, "exit"))[-1]["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "invalid_json"),
+        ("[1, 2]", "invalid_message"),
+        ('{"type": 7}', "invalid_message"),
+        ('{"type": "launch"}', "invalid_message"),
+        ('{"type": "run", "language": "cobol", "code": "x"}', "unknown_language"),
+        ('{"type": "run", "language": "python"}', "invalid_request"),
+        ('{"type": "run", "language": "python", "code": 5}', "invalid_request"),
+        (
+            '{"type": "run", "language": "python", "code": "x", "limits": {"timeoutMs": 9999999}}',
+            "limit_too_high",
+        ),
+        ('{"type": "stdin", "data": "x"}', "invalid_request"),
+        ('{"type": "signal", "signal": "SIGSTOP"}', "invalid_request"),
+    ],
+)
+async def test_malformed_messages_get_errors_and_the_socket_survives(
+    client: Client, frame: str, code: str
+) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_str(frame)
+        error = await next_message(ws)
+        assert (error["type"], error["code"]) == ("error", code), error
+        assert error["message"]
+        await ws.send_json({"type": "ping"})
+        assert await next_message(ws) == {"type": "pong"}
+
+
+async def test_binary_frames_get_an_error(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_bytes(b"\x00\xff")
+        assert (await next_message(ws))["code"] == "invalid_message"
+
+
+async def test_an_oversized_message_closes_with_1009(client: Client) -> None:
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_json({"type": "stdin", "data": "x" * (300 * 1024)})
+        async with asyncio.timeout(10):
+            message = await ws.receive()
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        assert ws.close_code == 1009
+
+
+async def test_a_bad_token_closes_with_4001(client: Client) -> None:
+    async with client.ws_connect("/ws/run?token=forged") as ws:
+        async with asyncio.timeout(10):
+            await ws.receive()
+        assert ws.close_code == 4001
+
+
+async def test_no_token_closes_with_4001_where_anonymous_runs_are_off() -> None:
+    client = await start_client(make_settings(allow_anonymous=False))
+    try:
+        async with client.ws_connect("/ws/run") as ws:
+            async with asyncio.timeout(10):
+                await ws.receive()
+            assert ws.close_code == 4001
+    finally:
+        await client.close()
+
+
+async def test_a_disallowed_origin_is_refused() -> None:
+    client = await start_client(make_settings(allowed_origins=("https://ide.example",)))
+    try:
+        response = await client.get(
+            "/ws/run",
+            headers={
+                "Origin": "https://evil.example",
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version": "13",
+            },
+        )
+        await assert_error(response, 403, "forbidden")
+        async with client.ws_connect("/ws/run", origin="https://ide.example") as ws:
+            await ws.send_json({"type": "ping"})
+            assert await next_message(ws) == {"type": "pong"}
+    finally:
+        await client.close()
+
+
+async def test_a_client_that_goes_away_loses_its_container_within_2_seconds(
+    client: Client, engine: Engine
+) -> None:
+    ws = await client.ws_connect("/ws/run")
+    await ws.send_json(
+        {"type": "run", "language": "python", "code": "print('up', flush=True)\nwhile True: pass"}
+    )
+    await output_until(ws, "up")
+    await ws.close()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await assert_nothing_left(engine, within=2)
+    assert loop.time() - started < 2
+
+
+async def test_websocket_runs_are_in_the_history(client: Client, student: Account) -> None:
+    async with client.ws_connect("/ws/run", headers=student.headers) as ws:
+        await ws.send_json({"type": "run", "language": "python", "code": "print('from ws')"})
+        session_id = (await until(ws, "started"))[-1]["sessionId"]
+        await until(ws, "exit")
+    for _ in range(50):
+        history = await (await client.get("/api/executions", headers=student.headers)).json()
+        if history["executions"] and history["executions"][0]["id"] == session_id:
+            break
+        await asyncio.sleep(0.1)
+    assert history["executions"], (history, session_id, student)
+    assert history["executions"][0]["source"] == "ws"
+    assert history["executions"][0]["output"] == "from ws\n"

@@ -1,0 +1,3 @@
+# Wrong: concatenates the two numbers as text instead of adding them.
+a, b = input().split()
+print(a + b)

@@ -1,0 +1,50 @@
+import pytest
+
+from codex_ws.settings import Secret, Settings, SettingsError
+
+
+def test_production_refuses_to_start_without_a_jwt_secret() -> None:
+    with pytest.raises(SettingsError, match="CODEX_JWT_SECRET is not set"):
+        Settings.from_env({})
+
+
+def test_development_runs_with_a_throwaway_secret(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.from_env({"CODEX_ENV": "development"})
+    assert len(settings.jwt_secret) >= 32
+    assert "will not survive a restart" in caplog.text
+
+
+def test_a_short_secret_is_refused_outside_development() -> None:
+    with pytest.raises(SettingsError, match="too short"):
+        Settings.from_env({"CODEX_JWT_SECRET": "short"})
+
+
+def test_values_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "CODEX_JWT_SECRET": "s" * 40,
+            "CODEX_PORT": "8080",
+            "CODEX_ALLOW_ANONYMOUS": "false",
+            "CODEX_MAX_TIMEOUT_MS": "5000",
+            "CODEX_TEACHER_CODE": "apple",
+        }
+    )
+    assert (settings.port, settings.allow_anonymous) == (8080, False)
+    assert settings.policy.max_timeout_ms == 5000
+    assert settings.teacher_code == "apple"
+    with pytest.raises(SettingsError, match="CODEX_PORT must be an integer"):
+        Settings.from_env({"CODEX_JWT_SECRET": "s" * 40, "CODEX_PORT": "eighty"})
+    with pytest.raises(SettingsError, match="CODEX_ALLOW_ANONYMOUS must be true or false"):
+        Settings.from_env({"CODEX_JWT_SECRET": "s" * 40, "CODEX_ALLOW_ANONYMOUS": "maybe"})
+
+
+def test_secrets_never_show_in_a_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "CODEX_JWT_SECRET": "very-secret-value-" * 3,
+            "CODEX_DATABASE_URL": "postgresql://u:hunter2@db/x",
+        }
+    )
+    assert "very-secret-value" not in repr(settings)
+    assert "hunter2" not in repr(settings)
+    assert repr(Secret("x")) == "Secret('**********')"
