@@ -11,7 +11,16 @@ from aiohttp import web
 
 from sandbox import Engine, EngineConfig
 
-from . import auth_api, execute_api, exercises_api, health, openapi, sessions_api, ws_run
+from . import (
+    auth_api,
+    execute_api,
+    exercises_api,
+    health,
+    openapi,
+    pages,
+    sessions_api,
+    ws_run,
+)
 from .accounts import Accounts
 from .admission import Admission
 from .db import create_pool, migrate
@@ -47,7 +56,16 @@ def create_app(settings: Settings) -> web.Application:
     app[PUMPS] = set()
     app.cleanup_ctx.extend([_postgres, _redis, _engine, _sessions])
     app.on_shutdown.append(close_all)
-    for module in (health, auth_api, execute_api, exercises_api, sessions_api, ws_run, openapi):
+    for module in (
+        health,
+        auth_api,
+        execute_api,
+        exercises_api,
+        sessions_api,
+        ws_run,
+        openapi,
+        pages,
+    ):
         module.setup_routes(app)
     return app
 
@@ -73,23 +91,32 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         health_check_interval=10,
     )
     app[REDIS] = client
-    policy = settings.policy
-    app[ADMISSION] = Admission(
-        client,
-        max_containers=settings.max_containers,
-        queue_wait_seconds=settings.queue_wait_seconds,
-        # A lease outlives any run, so a dead process's count expires by itself.
-        lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
-        prefix=settings.redis_prefix,
-    )
     yield
     await client.aclose()
 
 
 async def _engine(app: web.Application) -> AsyncIterator[None]:
-    engine = Engine(EngineConfig(policy=app[SETTINGS].policy))
+    settings = app[SETTINGS]
+    engine = Engine(
+        EngineConfig(
+            policy=settings.policy,
+            pool_sizes=settings.pool_sizes,
+            pool_max_age_seconds=settings.pool_max_age_seconds,
+        )
+    )
     await engine.open()
     app[ENGINE] = engine
+    policy = settings.policy
+    warm = engine.pool.size if engine.pool else 0
+    app[ADMISSION] = Admission(
+        app[REDIS],
+        # Warm containers count toward the cap on this process's containers.
+        max_containers=max(1, settings.max_containers - warm),
+        queue_wait_seconds=settings.queue_wait_seconds,
+        # A lease outlives any run, so a dead process's count expires by itself.
+        lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        prefix=settings.redis_prefix,
+    )
     await app[EXERCISES].seed(engine.languages.ids)
     yield
     await engine.close()

@@ -17,6 +17,7 @@ from sandbox import Engine, EngineConfig, ExitEvent, OutputEvent, RequestedLimit
 from sandbox.images import ImageBuilder
 from sandbox.run import Run
 
+from .access_log import AccessLogger
 from .app import create_app
 from .db import create_pool, migrate
 from .settings import DEFAULT_DATABASE_URL, Settings, SettingsError
@@ -76,7 +77,9 @@ def _serve(options: argparse.Namespace) -> int:
     settings = Settings.from_env()
     host = options.host or settings.host
     port = options.port or settings.port
-    web.run_app(create_app(settings), host=host, port=port, print=None)
+    web.run_app(
+        create_app(settings), host=host, port=port, print=None, access_log_class=AccessLogger
+    )
     return 0
 
 

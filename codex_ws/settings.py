@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "postgresql://codex:codex@127.0.0.1:5432/codex"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_POOL = "python=2,javascript=1,java=1,csharp=1"
 
 
 class SettingsError(Exception):
@@ -41,6 +42,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _sizes(env: Mapping[str, str], name: str, default: str) -> dict[str, int]:
+    raw = env.get(name, default).strip()
+    sizes: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        language, _, count = item.partition("=")
+        if not language or not count.strip().isdigit():
+            raise SettingsError(f"{name} must look like 'python=2,java=1', got {raw!r}")
+        sizes[language.strip()] = int(count)
+    return sizes
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -85,6 +97,8 @@ class Settings:
     max_body_bytes: int = 512 * 1024
     validation_seconds: float = 60.0
     allowed_origins: tuple[str, ...] = ()
+    pool_sizes: dict[str, int] = field(default_factory=dict)
+    pool_max_age_seconds: float = 300.0
     ws_max_message_bytes: int = 256 * 1024
     policy: LimitPolicy = field(default_factory=LimitPolicy)
 
@@ -146,5 +160,7 @@ class Settings:
                 if o.strip()
             ),
             ws_max_message_bytes=_int(env, "CODEX_WS_MAX_MESSAGE_BYTES", 256 * 1024, 1024),
+            pool_sizes=_sizes(env, "CODEX_POOL", DEFAULT_POOL),
+            pool_max_age_seconds=_float(env, "CODEX_POOL_MAX_AGE_SECONDS", 300.0),
             policy=policy,
         )

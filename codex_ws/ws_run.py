@@ -140,9 +140,6 @@ class LiveRun:
         finally:
             # Also when cancelled: the container goes, the slot is freed, watchers see the end.
             await stack.aclose()
-            if result is None:
-                self.session.publish(event_message(await self.run.wait()))
-            await self.session.finish(str(result.status) if result else "killed")
             if result is not None:
                 await self.request.app[HISTORY].record_quietly(
                     result,
@@ -151,6 +148,9 @@ class LiveRun:
                     user_id=self.identity.user_id if self.identity else None,
                     client_ip=self.request.remote,
                 )
+            else:
+                self.session.publish(event_message(await self.run.wait()))
+            await self.session.finish(str(result.status) if result else "killed")
 
     def _relay(self, event: RunEvent) -> None:
         self.exited = isinstance(event, ExitEvent)

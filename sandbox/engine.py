@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -24,6 +24,7 @@ from .framing import Mode, SourceFile, decode_files, encode_frame, new_nonce
 from .languages import LanguageRegistry, LanguageSpec
 from .limits import LimitPolicy, Limits, RequestedLimits
 from .owner import Owner
+from .pool import Warm, WarmPool
 from .result import Result, collect
 from .run import Run
 
@@ -73,6 +74,9 @@ class EngineConfig:
     languages: LanguageRegistry = field(default_factory=LanguageRegistry)
     image_tag: str = "latest"
     seccomp_profile: Path = field(default_factory=default_seccomp_profile)
+    # Warm containers kept per language (0 or absent: every run starts its own).
+    pool_sizes: Mapping[str, int] = field(default_factory=dict)
+    pool_max_age_seconds: float = 300
 
 
 class Engine:
@@ -88,6 +92,7 @@ class Engine:
         self._removals: set[asyncio.Task[None]] = set()
         self._live: set[str] = set()
         self._versions: dict[str, str] = {}
+        self.pool: WarmPool | None = None
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -105,26 +110,44 @@ class Engine:
     async def open(self) -> None:
         """Connect to the engine and sweep what dead processes of this host left behind."""
         if self._docker is None:
-            self._docker = aiodocker.Docker()
+            self._docker = _connect()
         try:
             await self.docker.version()
         except (aiohttp.ClientError, OSError, aiodocker.DockerError) as exc:
-            await self.docker.close()
-            self._docker = None
+            await self._disconnect()
             raise unreachable(exc) from exc
         await self._read_versions()
         removed = await self.sweep()
         if removed:
             log.info("removed %d sandbox container(s) left behind by a previous process", removed)
+        sizes = {self.languages.get(k).id: v for k, v in self.config.pool_sizes.items() if v > 0}
+        if sizes:
+            self.pool = WarmPool(
+                specs={spec.id: spec for spec in self.languages},
+                sizes=sizes,
+                limits=self.policy.resolve,
+                prepare=self._prepare,
+                discard=self._discard,
+                max_age_seconds=self.config.pool_max_age_seconds,
+            )
+            self.pool.start()
 
     async def close(self) -> None:
         """Remove every container this engine still owns, then disconnect."""
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
         for container_id in list(self._live):
             self._schedule_removal(container_id)
         if self._removals:
             await asyncio.gather(*self._removals, return_exceptions=True)
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
         if self._docker is not None:
             await self._docker.close()
+            # A connector passed in (see _connect) is not closed by the client itself.
+            await self._docker.connector.close()
             self._docker = None
 
     async def settle(self) -> None:
@@ -233,8 +256,34 @@ class Engine:
         compile_argv: Sequence[str],
         run_argv: Sequence[str],
     ) -> Run:
-        run_id = str(uuid.uuid4())
+        warm = self.pool.take(spec, limits) if self.pool is not None else None
+        if warm is None:
+            warm = await self._prepare(spec, limits)
         nonce = new_nonce()
+        try:
+            await warm.stream.write_in(encode_frame(nonce, mode, files, compile_argv, run_argv))
+        except BaseException as exc:
+            self._discard(warm)
+            if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
+                raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
+            raise
+        return Run(
+            docker=self.docker,
+            container_id=warm.container_id,
+            stream=warm.stream,
+            spec=spec,
+            limits=limits,
+            run_id=warm.run_id,
+            nonce=nonce,
+            version=self.version_of(spec),
+            on_close=self._schedule_removal,
+            mode=mode,
+            compiles=bool(compile_argv),
+        )
+
+    async def _prepare(self, spec: LanguageSpec, limits: Limits) -> Warm:
+        """A started container, attached, its runner waiting for a frame."""
+        run_id = str(uuid.uuid4())
         config = container_config(
             spec=spec,
             image=self.image_for(spec),
@@ -248,7 +297,6 @@ class Engine:
         try:
             await stream.__aenter__()
             await self.docker.containers.container(container_id).start()
-            await stream.write_in(encode_frame(nonce, mode, files, compile_argv, run_argv))
         except BaseException as exc:
             self._schedule_removal(container_id)
             with contextlib.suppress(Exception):
@@ -256,19 +304,14 @@ class Engine:
             if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
                 raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
             raise
-        return Run(
-            docker=self.docker,
-            container_id=container_id,
-            stream=stream,
-            spec=spec,
-            limits=limits,
-            run_id=run_id,
-            nonce=nonce,
-            version=self.version_of(spec),
-            on_close=self._schedule_removal,
-            mode=mode,
-            compiles=bool(compile_argv),
-        )
+        return Warm(run_id, container_id, stream, limits, asyncio.get_running_loop().time())
+
+    def _discard(self, warm: Warm) -> None:
+        """Remove a container that never ran anything (in the background)."""
+        self._schedule_removal(warm.container_id)
+        task = asyncio.create_task(warm.stream.close())
+        self._removals.add(task)
+        task.add_done_callback(self._removals.discard)
 
     async def execute(
         self,
@@ -374,6 +417,24 @@ class Engine:
             except aiodocker.DockerError:
                 missing.append(spec.id)
         return missing
+
+
+def _connect() -> aiodocker.Docker:
+    """A Docker client without a cap on connections.
+
+    Every live run holds one connection (its attach stream) and needs others to start, wait
+    and kill; aiohttp's default cap of 100 would deadlock a busy engine.
+    """
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if host.startswith("unix://"):
+        docker = aiodocker.Docker(connector=aiohttp.UnixConnector(host[7:], limit=0))
+        docker.docker_host = "unix://localhost"  # as aiodocker composes URLs for a socket
+        return docker
+    if host.startswith("tcp://") and os.environ.get("DOCKER_TLS_VERIFY", "0") != "1":
+        return aiodocker.Docker(
+            url=host.replace("tcp://", "http://", 1), connector=aiohttp.TCPConnector(limit=0)
+        )
+    return aiodocker.Docker()
 
 
 async def _feed(run: Run, stdin: bytes) -> None:

@@ -11,8 +11,10 @@ Frame (lengths and counts in ASCII decimal, each followed by a newline)::
     <m>\n then m times <len>\n<arg>                  run argv
 
 Markers: ``\\x1e codex:<nonce>:<event>\\n`` with event ``compile``, ``run``, ``artifacts``,
-``compile_error <status>`` or ``error <message>``. The nonce is random per run and gone once
-the program is exec'd, so a program cannot forge a marker; after ``run`` stderr is not scanned.
+``compile_error <status>`` or ``error <message>`` on stderr; when the program ends, ``end`` on
+stdout and ``exit <code> <signal> <cpu_ms> <maxrss_kb>`` on stderr. The nonce is random per run
+and lives only in the runner, which the program cannot read (it is not dumpable and ptrace is
+denied), so a program cannot forge a marker.
 
 In ``compile`` mode the runner compiles, then writes what the compiler made to stdout as
 ``<k>\n`` and k times ``<len>\n<path><len>\n<content>``, and exits: a later run gets those

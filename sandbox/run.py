@@ -38,6 +38,16 @@ def signal_of(exit_code: int | None) -> str | None:
         return None
 
 
+def _exit_report(argument: str) -> tuple[int, int] | None:
+    """(exit code, signal number) from the runner's `exit <code> <signal> <cpu> <rss>`."""
+    parts = argument.split()
+    try:
+        code, signal_number = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return None
+    return code, signal_number
+
+
 class Run:
     """A started run. Iterate `events()` once; always `close()` it (it is idempotent)."""
 
@@ -77,6 +87,9 @@ class Run:
         self._held_stdout = bytearray()
         self._artifacts = bytearray()
         self._artifacts_ready = False
+        self._stdout_scanner = MarkerScanner(nonce)
+        self._stdout_ended = False
+        self._reported: tuple[int, int] | None = None
         self._output_bytes = 0
         self._compile_bytes = 0
         self._truncated = False
@@ -190,6 +203,8 @@ class Run:
         return (int(code) if code is not None else None), bool(state.get("OOMKilled"))
 
     def _on_output(self, fd: int, data: bytes) -> None:
+        if self._exit is not None:
+            return  # what orphans print after the program ended belongs to nobody
         if fd == STDOUT and self.mode == "compile":
             if len(self._artifacts) + len(data) > MAX_ARTIFACT_BYTES:
                 self._runner_error = "The compiled program is too large"
@@ -197,24 +212,37 @@ class Run:
             else:
                 self._artifacts += data
             return
-        if fd == STDOUT:
-            if self._stage == "run":
-                self._emit_output(STDOUT, data)
-            else:
-                # The runner's markers travel on stderr; hold stdout back until the program runs
-                # so that output never precedes the stage it belongs to.
-                self._held_stdout += data
+        if fd == STDOUT and not self._running:
+            # The runner's markers travel on stderr; hold stdout back until the program runs
+            # so that output never precedes the stage it belongs to.
+            self._held_stdout += data
             return
-        if self._stage == "run":
-            self._emit_output(STDERR, data)
-            return
-        for item in self._scanner.feed(data):
+        scanner = self._stdout_scanner if fd == STDOUT else self._scanner
+        for item in scanner.feed(data):
             if isinstance(item, Marker):
                 self._on_marker(item)
+            elif fd == STDOUT:
+                self._emit_output(STDOUT, item)
             elif self._running:
                 self._emit_output(STDERR, item)
             else:
                 self._emit_compile_output(item)
+        self._finish_if_reported()
+
+    def _finish_if_reported(self) -> None:
+        """Answer as soon as the runner has reported the end on both streams.
+
+        Only a program that was not SIGKILLed: that could be the OOM killer, which only
+        Docker can tell; those runs (and every kill by the engine) wait for the container.
+        """
+        report = self._reported
+        if report is None or not self._stdout_ended or self._exit is not None:
+            return
+        code, signal_number = report
+        if signal_number == signals.SIGKILL or self._timed_out or self._output_limited:
+            return
+        self._on_eof()
+        self._finish(self._verdict(code if signal_number == 0 else 128 + signal_number, False))
 
     def _on_marker(self, marker: Marker) -> None:
         if marker.event == "compile":
@@ -233,12 +261,19 @@ class Run:
             self._compile_failed = True
         elif marker.event == "artifacts":
             self._artifacts_ready = True
+        elif marker.event == "end":
+            self._stdout_ended = True
+        elif marker.event == "exit":
+            self._reported = _exit_report(marker.argument)
         elif marker.event == "error":
             self._runner_error = marker.argument or "the runner failed"
         else:
             log.warning("run %s: unknown runner marker %r", self.id, marker.event)
 
     def _on_eof(self) -> None:
+        stdout_tail = self._stdout_scanner.rest()
+        if stdout_tail:
+            self._emit_output(STDOUT, stdout_tail)
         rest = self._scanner.rest()
         if rest:
             if self._stage == "run":

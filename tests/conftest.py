@@ -56,7 +56,12 @@ async def assert_nothing_left(*engines: Engine, within: float = 5.0) -> None:
         await engine.settle()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while (left := await labelled_containers(engines[0])) and loop.time() < deadline:
+
+    async def leftovers() -> list[str]:
+        idle = {c for e in engines if e.pool is not None for c in e.pool.idle()}
+        return [c for c in await labelled_containers(engines[0]) if c not in idle]
+
+    while (left := await leftovers()) and loop.time() < deadline:
         await asyncio.sleep(0.1)
     assert left == [], f"sandbox containers left behind: {left}"
 

@@ -2,10 +2,13 @@
  * codex-runner: the entrypoint of every sandbox image.
  *
  * It reads exactly one frame from stdin (see images/README.md) and writes the
- * frame's files under /tmp.  Mode "run": optionally compile, then exec the
- * program, which inherits the rest of stdin untouched.  Mode "compile":
- * compile, then write every file the compiler made under /tmp to stdout and
- * exit.  Markers for the engine go to fd 2 as
+ * frame's files under /tmp.  Mode "run": optionally compile, then fork and
+ * exec the program in its own process group; it inherits the rest of stdin
+ * untouched.  The runner stays its parent, forwards the usual termination
+ * signals to its group, and when it ends writes the end markers (see
+ * run_program) and exits with its status.  Mode "compile": compile, then
+ * write every file the compiler made under /tmp to stdout and exit.  Markers
+ * for the engine go to fd 2 (the "end" marker of mode run to fd 1) as
  * "\x1e" "codex:" <nonce> ":" <event> "\n", one write(2) each.
  *
  * Only read(2) and write(2) are used on fds 0, 1 and 2: no stdio buffering,
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -63,22 +67,20 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* Write "\x1e" "codex:" NONCE ":" EVENT "\n" in one write(2).  Control bytes
- * in EVENT become '?' so that the marker is always exactly one line; an
- * over-long event is cut so that the marker fits in PIPE_BUF. */
-static void marker(const char *fmt, ...)
+/* Write "\x1e" "codex:" NONCE ":" EVENT "\n" to FD in one write(2).  Control
+ * bytes in EVENT become '?' so that the marker is always exactly one line; an
+ * over-long event is cut so that the marker fits in PIPE_BUF.  A failed write
+ * is ignored. */
+static void vmarker(int fd, const char *fmt, va_list ap)
 {
     char buf[MARKER_MAX];
     size_t head, len;
-    va_list ap;
     int n;
 
     if (nonce[0] == '\0')
         return;
     head = (size_t)snprintf(buf, sizeof buf, "\x1e" "codex:%s:", nonce);
-    va_start(ap, fmt);
     n = vsnprintf(buf + head, sizeof buf - head - 1, fmt, ap);
-    va_end(ap);
     if (n < 0)
         n = 0;
     len = head + (size_t)n;
@@ -89,10 +91,28 @@ static void marker(const char *fmt, ...)
             buf[i] = '?';
     buf[len++] = '\n';
     for (;;) {
-        ssize_t w = write(2, buf, len);
+        ssize_t w = write(fd, buf, len);
         if (w >= 0 || errno != EINTR)
             break;
     }
+}
+
+/* A marker on stderr. */
+static void marker(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmarker(2, fmt, ap);
+    va_end(ap);
+}
+
+/* A marker on FD. */
+static void marker_to(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmarker(fd, fmt, ap);
+    va_end(ap);
 }
 
 /* A plain diagnostic line on stderr: "codex-runner: ...\n". */
@@ -665,6 +685,106 @@ static void emit_artifacts(void)
     }
 }
 
+/* ---- the program (mode run) --------------------------------------------- */
+
+/* The signals that the container's init forwards to the runner and the runner
+ * forwards to the program's process group. */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static volatile sig_atomic_t program; /* its pid = its pgid; 0 when none */
+
+static void forward(int sig)
+{
+    int saved = errno;
+    pid_t pid = (pid_t)program;
+
+    if (pid > 0 && kill(-pid, sig) < 0 && errno == ESRCH)
+        kill(pid, sig);
+    errno = saved;
+}
+
+static void block_forwarded(int how)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+        sigaddset(&set, forwarded[i]);
+    sigprocmask(how, &set, NULL);
+}
+
+/* The child: its own process group, default signal dispositions, an empty
+ * signal mask, then exec.  Never returns. */
+static void exec_program(char **argv) __attribute__((noreturn));
+static void exec_program(char **argv)
+{
+    struct sigaction dfl;
+    sigset_t none;
+
+    setpgid(0, 0);
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP, libc's own: EINVAL */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execvp(argv[0], argv);
+    marker("error exec %s: %s", argv[0], strerror(errno));
+    _exit(EXIT_NOEXEC);
+}
+
+/* Mode run: fork the program and stay its parent.  Signals in FORWARDED go to
+ * its process group.  When it ends: "end" on stdout (all of its stdout came
+ * before), then "exit <code> <signal> <cpu_ms> <maxrss_kb>" on stderr, and
+ * exit with its status (code, or 128 + signal).  Only the program itself is
+ * waited for: orphans are the container's init's. */
+static void run_program(char **argv) __attribute__((noreturn));
+static void run_program(char **argv)
+{
+    struct sigaction sa;
+    struct rusage ru;
+    long long cpu_us;
+    int status, code, sig;
+    pid_t pid;
+
+    signal(SIGPIPE, SIG_IGN); /* a marker to a closed pipe: EPIPE, ignored */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward;
+    sigfillset(&sa.sa_mask);
+    block_forwarded(SIG_BLOCK); /* until PROGRAM is set */
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+        sigaction(forwarded[i], &sa, NULL);
+
+    pid = fork();
+    if (pid < 0)
+        fail("fork %s: %s", argv[0], errno);
+    if (pid == 0)
+        exec_program(argv);
+    setpgid(pid, pid); /* also here, against the race; EACCES once it exec'd */
+    program = pid;
+    close(0); /* the rest of stdin is the program's */
+    block_forwarded(SIG_UNBLOCK);
+
+    memset(&ru, 0, sizeof ru);
+    while (wait4(pid, &status, 0, &ru) < 0) {
+        if (errno != EINTR) {
+            marker("error wait: %s", strerror(errno));
+            _exit(EXIT_BAD);
+        }
+    }
+    block_forwarded(SIG_BLOCK);
+    program = 0;
+
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    cpu_us = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+             (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+    marker_to(1, "end");
+    marker_to(2, "exit %d %d %lld %ld", code, sig, cpu_us / 1000, (long)ru.ru_maxrss);
+    _exit(sig ? 128 + sig : code >= 0 ? code : 1);
+}
+
 int main(void)
 {
     char magic[sizeof MAGIC - 1];
@@ -702,7 +822,5 @@ int main(void)
     }
 
     marker("run");
-    execvp(run_argv[0], run_argv);
-    marker("error exec %s: %s", run_argv[0], strerror(errno));
-    return EXIT_NOEXEC;
+    run_program(run_argv);
 }

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from aiohttp import web
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
@@ -35,7 +36,8 @@ def normalise(path: str) -> str:
 def app_routes(client: Client) -> set[tuple[str, str]]:
     routes = set()
     for route in client.app.router.routes():
-        if route.method in IGNORED_METHODS:
+        # `/static/` serves the pages' files, not an API: the pages themselves are documented.
+        if route.method in IGNORED_METHODS or isinstance(route.resource, web.StaticResource):
             continue
         canonical = route.resource.canonical if route.resource is not None else ""
         routes.add((route.method, normalise(canonical)))

@@ -35,7 +35,7 @@ async def _aftermath(engine: Engine, small_output_engine: Engine) -> AsyncIterat
 async def test_python_fork_bomb_is_bounded(engine: Engine) -> None:
     code = """import os, sys
 forks = failures = 0
-for _ in range(2000):
+for _ in range(300):
     try:
         if os.fork() == 0:
             import time; time.sleep(30); os._exit(0)
@@ -438,17 +438,17 @@ async def test_closing_stdout_and_stderr_does_not_end_the_run_early(engine: Engi
 # 15. Signals the program cannot dodge -------------------------------------------------
 
 
-async def test_kill_minus_one_then_hiding_still_ends_at_the_limit(engine: Engine) -> None:
+async def test_kill_minus_one_while_ignoring_sigterm_still_ends_the_run(engine: Engine) -> None:
     code = """import os, signal, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if os.fork() == 0:
     time.sleep(60)
-os.kill(-1, signal.SIGKILL)   # every process it may signal, but itself and init
-print("still here", flush=True)
+os.kill(-1, signal.SIGKILL)   # every process it may signal (the runner too), but itself
 time.sleep(60)
 """
-    result = await engine.execute("python", code, limits=RequestedLimits(timeout_ms=2000))
-    assert (result.status, result.signal, result.output) == ("timeout", "SIGKILL", "still here\n")
+    result = await engine.execute("python", code, limits=RequestedLimits(timeout_ms=5000))
+    assert (result.status, result.signal) in {("killed", "SIGKILL"), ("timeout", "SIGKILL")}
+    assert result.duration_ms < 5600
 
 
 async def test_a_program_ignoring_sigterm_still_dies_on_kill(engine: Engine) -> None:
@@ -522,7 +522,9 @@ async def test_a_closed_run_loses_its_container_within_seconds(engine: Engine) -
     assert containers == []
 
 
-async def test_a_cancelled_consumer_still_removes_the_container(engine: Engine) -> None:
+async def test_a_cancelled_consumer_still_removes_the_container(
+    engine: Engine, small_output_engine: Engine
+) -> None:
     async def consume() -> None:
         await engine.execute("python", "import time\ntime.sleep(60)\n")
 
@@ -531,4 +533,4 @@ async def test_a_cancelled_consumer_still_removes_the_container(engine: Engine) 
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await assert_nothing_left(engine, within=2)
+    await assert_nothing_left(engine, small_output_engine)

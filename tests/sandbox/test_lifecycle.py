@@ -74,11 +74,12 @@ async def test_unknown_language_is_a_clear_error(engine: Engine) -> None:
         await engine.execute("cobol", "DISPLAY 'HI'.")
 
 
-async def test_code_over_the_cap_is_refused_before_any_container(engine: Engine) -> None:
-    before = await labelled_containers(engine)
-    with pytest.raises(PayloadTooLarge, match="limit is 65536 bytes"):
-        await engine.execute("python", "#" * (64 * 1024 + 1))
-    assert await labelled_containers(engine) == before
+async def test_code_over_the_cap_is_refused_before_any_container() -> None:
+    async with Engine() as engine:  # no warm pool refilling in the background
+        before = await labelled_containers(engine)
+        with pytest.raises(PayloadTooLarge, match="limit is 65536 bytes"):
+            await engine.execute("python", "#" * (64 * 1024 + 1))
+        assert await labelled_containers(engine) == before
 
 
 async def test_a_limit_above_the_maximum_is_refused(engine: Engine) -> None:
@@ -86,14 +87,14 @@ async def test_a_limit_above_the_maximum_is_refused(engine: Engine) -> None:
         await engine.execute("python", "print(1)", limits=RequestedLimits(memory_mb=4096))
 
 
-async def test_a_missing_image_names_the_fix() -> None:
+async def test_a_missing_image_names_the_fix(engine: Engine, small_output_engine: Engine) -> None:
     ghost = LanguageSpec(
         id="ghost", name="Ghost", version="0", aliases=(), file_name="x", run=("true",)
     )
-    async with Engine(EngineConfig(languages=LanguageRegistry([ghost]))) as engine:
+    async with Engine(EngineConfig(languages=LanguageRegistry([ghost]))) as ghostly:
         with pytest.raises(EngineUnavailable, match="codex-ws images build ghost"):
-            await engine.execute("ghost", "")
-        await assert_nothing_left(engine)
+            await ghostly.execute("ghost", "")
+        await assert_nothing_left(ghostly, engine, small_output_engine)
 
 
 async def test_an_unreachable_engine_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,187 @@
+"""A real server (`codex-ws serve` on a free port, real Docker, PostgreSQL and Redis) and a
+headless Debian Chromium driven by Playwright, for the browser tests of the IDE and the
+teacher view. Both live as long as this package's tests, not the whole session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    async_playwright,
+    expect,
+)
+from playwright.async_api import Error as PlaywrightError
+
+from tests.api.conftest import JWT_SECRET, TEACHER_CODE
+
+CODEX_WS = str(Path(sys.executable).parent / "codex-ws")
+CHROMIUM = os.environ.get("CODEX_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+PASSWORD = "correct horse battery"
+
+# Runs start containers: give the pages time to show their results.
+expect.set_options(timeout=30_000)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="package")
+def server_process() -> Iterator[str]:
+    """`codex-ws serve` sharing the API tests' secret and teacher code, on a free port."""
+    env = os.environ | {
+        "CODEX_ENV": "test",
+        "CODEX_JWT_SECRET": JWT_SECRET,
+        "CODEX_TEACHER_CODE": TEACHER_CODE,
+        "CODEX_LOG_LEVEL": "WARNING",
+        "CODEX_REDIS_PREFIX": f"codex-browser-{secrets.token_hex(4)}",
+        "CODEX_RUNS_PER_MINUTE": "1000",
+    }
+    port = _free_port()
+    process = subprocess.Popen(
+        [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="package")
+async def base_url(server_process: str) -> str:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            try:
+                async with http.get(f"{server_process}/api/health") as response:
+                    if response.status == 200:
+                        return server_process
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{server_process} did not become healthy")
+
+
+@pytest.fixture(scope="package")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/test-tools.sh` (installs chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="package")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+NewPage = Callable[[], Awaitable[Page]]
+
+
+@pytest.fixture
+async def new_page(browser: Browser, base_url: str) -> AsyncIterator[NewPage]:
+    """Pages, each in its own browser context (its own storage: another person); the test
+    fails if a page throws or logs a JavaScript error."""
+    contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A refused request (a 4xx answer) is logged by the browser itself; not a page bug.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            problems.append(f"console error: {message.text}")
+
+    async def new_page() -> Page:
+        context = await browser.new_context(base_url=base_url, viewport=VIEWPORT)
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("console", on_console)
+        return page
+
+    yield new_page
+    for context in contexts:
+        with contextlib.suppress(PlaywrightError):  # already gone with the browser
+            await context.close()
+    assert not problems, problems
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+async def register(page: Page, role: str = "student") -> Person:
+    """Create an account through the page's dialog; returns once the header shows the name."""
+    person = Person(
+        name=f"{role.title()} {uuid.uuid4().hex[:6]}",
+        email=f"{role}-{uuid.uuid4().hex[:10]}@example.test",
+    )
+    await page.get_by_role("button", name="Create account").first.click()
+    dialog = page.get_by_role("dialog", name="Create an account")
+    await expect(dialog).to_be_visible()
+    await dialog.get_by_label("Name").fill(person.name)
+    await dialog.get_by_label("Email").fill(person.email)
+    await dialog.get_by_label("Password").fill(PASSWORD)
+    await dialog.get_by_label(role.title(), exact=True).check()
+    if role == "teacher":
+        await dialog.get_by_label("Teacher code").fill(TEACHER_CODE)
+    await dialog.get_by_role("button", name="Create account").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_test_id("user-name")).to_have_text(person.name)
+    return person
+
+
+async def set_code(page: Page, code: str) -> None:
+    editor = page.get_by_role("textbox", name="Code", exact=True)
+    await editor.fill(code)
+    await expect(editor).to_have_value(code)
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / name)
+
+
+def console(page: Page) -> Locator:
+    """The IDE's console (the teacher view's too)."""
+    return page.get_by_role("log", name="Console")
+
+
+def run_status(page: Page) -> Locator:
+    return page.locator("#run-status")
