@@ -40,6 +40,7 @@ COPY images/ /app/images/
 COPY seccomp/ /app/seccomp/
 COPY scripts/ /app/scripts/
 COPY docs/ /app/docs/
+COPY static/ /app/static/
 RUN /opt/venv/bin/python -m compileall -q /app/codex_ws /app/sandbox
 
 ENV PATH=/opt/venv/bin:$PATH \
