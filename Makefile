@@ -31,8 +31,8 @@ images: setup provision
 	$(BIN)/codex-ws images build
 
 lint: setup
-	$(BIN)/ruff check codex_ws sandbox tests
-	$(BIN)/ruff format --check codex_ws sandbox tests
+	$(BIN)/ruff check codex_ws sandbox tests bench
+	$(BIN)/ruff format --check codex_ws sandbox tests bench
 
 typecheck: setup
 	$(BIN)/mypy
@@ -40,6 +40,10 @@ typecheck: setup
 ## unit: the tests that need no Docker engine
 unit: setup
 	$(BIN)/pytest tests/unit
+
+## bench: start its own servers, measure latency, throughput and capacity, write bench/results.md
+bench: setup provision images
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts

@@ -86,6 +86,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     client = redis.Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=1,
+        # Every live session publishes and every watcher blocks on a connection of its own.
+        max_connections=2000,
         # Longer than the 1 s XREAD blocks of watchers.
         socket_timeout=5,
         health_check_interval=10,

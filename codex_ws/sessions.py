@@ -30,6 +30,7 @@ LIVE_TTL_SECONDS = 30
 KEEPALIVE_SECONDS = 10
 FINISHED_STREAM_SECONDS = 600
 PUBLISH_QUEUE = 10_000
+FLUSH_SECONDS = 5
 
 Event = dict[str, Any]
 
@@ -228,6 +229,7 @@ class LiveSession:
     _publisher: asyncio.Task[None] | None = None
     _keepalive: asyncio.Task[None] | None = None
     _dropped: int = 0
+    _ending: bool = False
 
     async def start(self) -> None:
         await self._announce()
@@ -247,12 +249,11 @@ class LiveSession:
         self.info.state = "finished"
         self.info.status = status
         self.info.ended_at = datetime.now(UTC).isoformat()
+        self._ending = True
         await self._queue.put(None)
         if self._publisher is not None:
-            await self._publisher
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            await asyncio.gather(self._keepalive, return_exceptions=True)
+            await asyncio.wait({self._publisher}, timeout=FLUSH_SECONDS)
+        await self.abandon()
         try:
             async with self.hub.redis.pipeline(transaction=True) as pipe:
                 pipe.set(self.hub.info_key(self.info.id), json.dumps(_fields(self.info)))
@@ -274,11 +275,15 @@ class LiveSession:
             log.warning("session %s: could not store its end: %s", self.info.id, exc)
 
     async def abandon(self) -> None:
-        """Stop publishing without waiting (the process is going away)."""
-        for task in (self._publisher, self._keepalive):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        """Stop publishing and keeping the session alive, without waiting for long."""
+        self._ending = True
+        tasks = [t for t in (self._publisher, self._keepalive) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # A cancel that lands inside a Redis connect may come out as a timeout the task
+            # catches; `_ending` makes it stop at its next turn, and we wait only so long.
+            await asyncio.wait(tasks, timeout=FLUSH_SECONDS)
 
     def _keep(self, event: Event) -> None:
         if len(self.transcript) >= TRANSCRIPT_EVENTS or self._transcript_chars > TRANSCRIPT_CHARS:
@@ -297,9 +302,10 @@ class LiveSession:
             log.warning("session %s: not announced (watching unavailable): %s", self.info.id, exc)
 
     async def _keep_alive(self) -> None:
-        while True:
+        while not self._ending:
             await asyncio.sleep(KEEPALIVE_SECONDS)
-            await self._announce()
+            if not self._ending:
+                await self._announce()
 
     async def _publish_in_order(self) -> None:
         key = self.hub.events_key(self.info.id)

@@ -256,7 +256,8 @@ class Run:
             self._rearm_watchdog(self.limits.timeout_ms / 1000)
             held, self._held_stdout = bytes(self._held_stdout), bytearray()
             if held:
-                self._emit_output(STDOUT, held)
+                # Through the scanner: a fast program's end marker may be in it already.
+                self._on_output(STDOUT, held)
         elif marker.event == "compile_error":
             self._compile_failed = True
         elif marker.event == "artifacts":
@@ -280,7 +281,7 @@ class Run:
                 self._emit_output(STDERR, rest)
             else:
                 self._emit_compile_output(rest)
-        if self._held_stdout:
+        if self._held_stdout:  # the program never ran: no marker can be in it
             self._emit_output(STDOUT, bytes(self._held_stdout))
             self._held_stdout.clear()
         for fd, decoder in self._decoders.items():
