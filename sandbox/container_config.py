@@ -10,6 +10,7 @@ from .limits import Limits
 SANDBOX_LABEL = "codex.sandbox"
 RUN_LABEL = "codex.run"
 OWNER_LABEL = "codex.owner"
+ENGINE_LABEL = "codex.engine"
 LANGUAGE_LABEL = "codex.language"
 SANDBOX_USER = "1000:1000"
 
@@ -22,6 +23,7 @@ def container_config(
     run_id: str,
     owner: str,
     seccomp_profile: str,
+    engine_id: str = "",
 ) -> dict[str, Any]:
     """The body of `POST /containers/create` for one run of `spec`."""
     memory = limits.memory_mb << 20
@@ -41,6 +43,7 @@ def container_config(
             SANDBOX_LABEL: "1",
             RUN_LABEL: run_id,
             OWNER_LABEL: owner,
+            ENGINE_LABEL: engine_id,
             LANGUAGE_LABEL: spec.id,
         },
         "HostConfig": {

@@ -17,7 +17,7 @@ import aiodocker
 import aiohttp
 
 from ._attach import attach
-from .container_config import OWNER_LABEL, SANDBOX_LABEL, container_config
+from .container_config import ENGINE_LABEL, OWNER_LABEL, SANDBOX_LABEL, container_config
 from .errors import EngineUnavailable, InvalidRequest
 from .events import ExitEvent, OutputEvent, RunStatus
 from .framing import Mode, SourceFile, decode_files, encode_frame, new_nonce
@@ -87,6 +87,7 @@ class Engine:
         self.languages = self.config.languages
         self.policy = self.config.policy
         self.owner = Owner.current()
+        self.id = uuid.uuid4().hex  # one process may run several engines
         self._docker = docker
         self._seccomp = _compact_json(self.config.seccomp_profile)
         self._removals: set[asyncio.Task[None]] = set()
@@ -141,6 +142,13 @@ class Engine:
             self._schedule_removal(container_id)
         if self._removals:
             await asyncio.gather(*self._removals, return_exceptions=True)
+        if self._docker is not None:
+            # A container whose create was cut short by the shutdown has no id here yet.
+            with contextlib.suppress(aiodocker.DockerError, aiohttp.ClientError, OSError):
+                stray = await self.docker.containers.list(
+                    all=True, filters=json.dumps({"label": [f"{ENGINE_LABEL}={self.id}"]})
+                )
+                await asyncio.gather(*(self._remove(c.id) for c in stray))
         await self._disconnect()
 
     async def _disconnect(self) -> None:
@@ -291,6 +299,7 @@ class Engine:
             run_id=run_id,
             owner=str(self.owner),
             seccomp_profile=self._seccomp,
+            engine_id=self.id,
         )
         container_id = await self._create(spec, config, run_id)
         stream = attach(self.docker, container_id)

@@ -11,6 +11,7 @@ def config() -> dict:  # type: ignore[type-arg]
         run_id="r1",
         owner="host/1:2",
         seccomp_profile='{"defaultAction":"SCMP_ACT_ERRNO"}',
+        engine_id="e1",
     )
 
 
@@ -39,3 +40,4 @@ def test_containers_are_labelled_for_the_orphan_sweep() -> None:
     assert labels["codex.sandbox"] == "1"
     assert labels["codex.run"] == "r1"
     assert labels["codex.owner"] == "host/1:2"
+    assert labels["codex.engine"] == "e1"
