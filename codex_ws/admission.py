@@ -12,7 +12,7 @@ import logging
 import math
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,6 +23,20 @@ from redis.exceptions import RedisError
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
+
+RATE_WINDOW_SECONDS = 60
+
+# Runs started in the last minute, one member per run; answers {allowed, oldest start}.
+_COUNT_RUN = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    return {0, oldest[2]}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {1, ARGV[1]}
+"""
 
 _TAKE_LEASE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -63,7 +77,8 @@ class Admission:
         self._lease_seconds = lease_seconds
         self._prefix = prefix
         self._take_lease = client.register_script(_TAKE_LEASE)
-        self._local_rates: dict[str, tuple[int, int]] = {}
+        self._count_run = client.register_script(_COUNT_RUN)
+        self._local_rates: dict[str, deque[float]] = {}
         self._local_leases: dict[str, set[str]] = defaultdict(set)
         self._redis_down = False
 
@@ -116,30 +131,33 @@ class Admission:
     # -- rate -------------------------------------------------------------------------
 
     async def _check_rate(self, quota: Quota) -> None:
-        window = int(time.time() // 60)
-        key = f"{self._prefix}:rate:{quota.key}:{window}"
+        """A sliding minute: no burst of twice the rate across a window boundary."""
+        now = time.time()
+        key = f"{self._prefix}:rate:{quota.key}"
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, 120)
-                count, _ = await pipe.execute()
+            allowed, oldest = await self._count_run(
+                keys=[key], args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex]
+            )
             self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
-            count = self._local_rate(quota.key, window)
-        if count > quota.per_minute:
-            retry = max(1, math.ceil(60 - time.time() % 60))
+            allowed, oldest = self._local_rate(quota, now)
+        if not allowed:
+            retry = max(1, math.ceil(float(oldest) + RATE_WINDOW_SECONDS - now))
             raise ApiError(
                 "rate_limited",
                 f"Too many runs: at most {quota.per_minute} a minute; try again in {retry} s",
                 headers={"Retry-After": str(retry)},
             )
 
-    def _local_rate(self, key: str, window: int) -> int:
-        seen_window, count = self._local_rates.get(key, (window, 0))
-        count = count + 1 if seen_window == window else 1
-        self._local_rates[key] = (window, count)
-        return count
+    def _local_rate(self, quota: Quota, now: float) -> tuple[int, float]:
+        recent = self._local_rates.setdefault(quota.key, deque())
+        while recent and recent[0] <= now - RATE_WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) >= quota.per_minute:
+            return 0, recent[0]
+        recent.append(now)
+        return 1, now
 
     # -- concurrent runs per caller -----------------------------------------------------
 
