@@ -72,7 +72,6 @@ class Admission:
     ) -> None:
         self._redis = client
         self._capacity = asyncio.Semaphore(max_containers)
-        self._in_use = 0
         self._queue_wait = queue_wait_seconds
         self._lease_seconds = lease_seconds
         self._prefix = prefix
@@ -81,16 +80,6 @@ class Admission:
         self._local_rates: dict[str, deque[float]] = {}
         self._local_leases: dict[str, set[str]] = defaultdict(set)
         self._redis_down = False
-
-    @property
-    def degraded(self) -> bool:
-        """True while Redis does not answer and limits are kept per process."""
-        return self._redis_down
-
-    @property
-    def live_slots(self) -> int:
-        """Containers this process runs now (or is about to)."""
-        return self._in_use
 
     @asynccontextmanager
     async def run(self, quota: Quota) -> AsyncIterator[None]:
@@ -121,11 +110,9 @@ class Admission:
                 "All sandboxes are busy; try again in a few seconds",
                 headers={"Retry-After": "2"},
             ) from None
-        self._in_use += 1
         try:
             yield
         finally:
-            self._in_use -= 1
             self._capacity.release()
 
     # -- rate -------------------------------------------------------------------------

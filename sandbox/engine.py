@@ -163,11 +163,6 @@ class Engine:
         while self._removals:
             await asyncio.gather(*self._removals, return_exceptions=True)
 
-    @property
-    def live_containers(self) -> int:
-        """Containers created by this engine and not yet removed."""
-        return len(self._live)
-
     def image_for(self, spec: LanguageSpec) -> str:
         return f"{spec.image}:{self.config.image_tag}"
 
@@ -407,13 +402,6 @@ class Engine:
                 doomed.append(container.id)
         await asyncio.gather(*(self._remove(c) for c in doomed))
         return len(doomed)
-
-    async def sandbox_containers(self) -> list[str]:
-        """Ids of every sandbox container on the engine, from any process."""
-        containers = await self.docker.containers.list(
-            all=True, filters=json.dumps({"label": [f"{SANDBOX_LABEL}=1"]})
-        )
-        return [c.id for c in containers]
 
     # -- health --------------------------------------------------------------------------
 

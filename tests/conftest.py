@@ -33,14 +33,6 @@ async def engine() -> AsyncIterator[Engine]:
     await engine.close()
 
 
-@pytest.fixture(scope="session")
-async def small_output_engine() -> AsyncIterator[Engine]:
-    """An engine whose output cap is small, so floods hit it quickly."""
-    engine = await _open_engine(LimitPolicy(output_bytes=8 * 1024))
-    yield engine
-    await engine.close()
-
-
 async def labelled_containers(engine: Engine, *, any_owner: bool = False) -> list[str]:
     """Sandbox containers of this test process (of every process with `any_owner`)."""
     labels = [f"{SANDBOX_LABEL}=1"] if any_owner else [f"{OWNER_LABEL}={engine.owner}"]

@@ -6,17 +6,15 @@ import os
 import pty
 import select
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.sandbox.programs import GREET
+from tests.servers import CODEX_WS
 
 pytestmark = pytest.mark.docker
-
-CODEX_WS = str(Path(sys.executable).parent / "codex-ws")
 
 
 def _read_until(fd: int, needle: bytes, timeout: float = 30) -> bytes:

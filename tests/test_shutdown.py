@@ -7,26 +7,15 @@ import asyncio
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from sandbox import Engine
 from sandbox.container_config import RUN_LABEL
+from tests.servers import start_server, wait_until_healthy
 
 pytestmark = pytest.mark.docker
-
-CODEX_WS = str(Path(sys.executable).parent / "codex-ws")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _containers_of(engine: Engine, label: str) -> list[str]:
@@ -35,28 +24,15 @@ async def _containers_of(engine: Engine, label: str) -> list[str]:
 
 
 async def test_sigterm_closes_sockets_with_1001_and_leaves_nothing(engine: Engine) -> None:
-    port = _free_port()
     env = os.environ | {
         "CODEX_ENV": "development",
         "CODEX_LOG_LEVEL": "WARNING",
         "CODEX_POOL": "python=1",
     }
-    server = subprocess.Popen(
-        [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(env)
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                try:
-                    async with http.get(f"{base}/api/health") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+            await wait_until_healthy(http, base)
             ws = await http.ws_connect(f"{base}/ws/run")
             await ws.send_json(
                 {

@@ -8,31 +8,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.servers import start_server, stop_server, wait_until_healthy
+
 from .conftest import JWT_SECRET, TEACHER_CODE
 
-CODEX_WS = str(Path(sys.executable).parent / "codex-ws")
 INTERACTIVE = """import sys
 print("ready", flush=True)
 for line in sys.stdin:
     print("got " + line.strip(), flush=True)
 print("bye", flush=True)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -44,38 +35,19 @@ def servers() -> Iterator[list[str]]:
         "CODEX_TEACHER_CODE": TEACHER_CODE,
         "CODEX_LOG_LEVEL": "WARNING",
     }
-    ports = [_free_port(), _free_port()]
-    processes = [
-        subprocess.Popen(
-            [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    started = [start_server(env) for _ in range(2)]
     try:
-        yield [f"http://127.0.0.1:{port}" for port in ports]
+        yield [base for _, base in started]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        for process, _ in started:
+            stop_server(process)
 
 
 @pytest.fixture(scope="module")
 async def http(servers: list[str]) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         for base in servers:
-            for _ in range(200):
-                try:
-                    async with session.get(f"{base}/api/health") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(f"{base} did not become healthy")
+            await wait_until_healthy(session, base)
         yield session
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from sandbox import Engine
 from tests.conftest import assert_nothing_left
+from tests.servers import free_port
 
 from .conftest import Account, Client, make_settings, start_client
 from .test_ws_run import next_message, output_until, until
@@ -25,17 +26,11 @@ for line in sys.stdin:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PrivateRedis:
     """A redis-server of this test's own, which it can stop and start again."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -4,13 +4,9 @@ teacher view. Both live as long as this package's tests, not the whole session."
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -30,8 +26,8 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from tests.api.conftest import JWT_SECRET, TEACHER_CODE
+from tests.servers import start_server, stop_server, wait_until_healthy
 
-CODEX_WS = str(Path(sys.executable).parent / "codex-ws")
 CHROMIUM = os.environ.get("CODEX_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,12 +45,6 @@ PASSWORD = "correct horse battery"
 expect.set_options(timeout=30_000)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="package")
 def server_process() -> Iterator[str]:
     """`codex-ws serve` sharing the API tests' secret and teacher code, on a free port."""
@@ -66,31 +56,18 @@ def server_process() -> Iterator[str]:
         "CODEX_REDIS_PREFIX": f"codex-browser-{secrets.token_hex(4)}",
         "CODEX_RUNS_PER_MINUTE": "1000",
     }
-    port = _free_port()
-    process = subprocess.Popen(
-        [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    process, base = start_server(env)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_server(process)
 
 
 @pytest.fixture(scope="package")
 async def base_url(server_process: str) -> str:
     async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(f"{server_process}/api/health") as response:
-                    if response.status == 200:
-                        return server_process
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{server_process} did not become healthy")
+        await wait_until_healthy(http, server_process)
+    return server_process
 
 
 @pytest.fixture(scope="package")
