@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .languages import LanguageSpec
@@ -24,11 +25,16 @@ def container_config(
     owner: str,
     seccomp_profile: str,
     engine_id: str = "",
+    command: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The body of `POST /containers/create` for one run of `spec`."""
+    """The body of `POST /containers/create` for one run of `spec`.
+
+    `command` is the runner's arguments: a warm runtime to start before the code arrives.
+    """
     memory = limits.memory_mb << 20
     return {
         "Image": image,
+        **({"Cmd": list(command)} if command else {}),
         "User": SANDBOX_USER,
         "WorkingDir": "/tmp",
         "Tty": False,

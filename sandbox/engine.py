@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -77,6 +78,8 @@ class EngineConfig:
     # Warm containers kept per language (0 or absent: every run starts its own).
     pool_sizes: Mapping[str, int] = field(default_factory=dict)
     pool_max_age_seconds: float = 300
+    # Pooled containers start their language's runtime before the code arrives.
+    warm_runtimes: bool = True
 
 
 class Engine:
@@ -127,7 +130,7 @@ class Engine:
                 specs={spec.id: spec for spec in self.languages},
                 sizes=sizes,
                 limits=self.policy.resolve,
-                prepare=self._prepare,
+                prepare=functools.partial(self._prepare, warm_runtime=self.config.warm_runtimes),
                 discard=self._discard,
                 max_age_seconds=self.config.pool_max_age_seconds,
             )
@@ -200,14 +203,22 @@ class Engine:
         self.policy.check_payload(code, args)
         resolved = self.policy.resolve(spec, limits)
         file_name, compile_argv, run_argv = spec.commands(code, args, resolved.memory_mb)
+        warm_request = spec.warm_request_for(code, args)
         if build is not None:
             if not build.ok or build.language != spec.id:
                 raise InvalidRequest(f"Cannot run a {build.status} build of {build.language}")
-            files, compile_argv = build.files, ()
+            # Compiled already: the runtime would compile again.
+            files, compile_argv, warm_request = build.files, (), ()
         else:
             files = (SourceFile(file_name, code.encode()),)
         return await self._launch(
-            spec, resolved, mode="run", files=files, compile_argv=compile_argv, run_argv=run_argv
+            spec,
+            resolved,
+            mode="run",
+            files=files,
+            compile_argv=compile_argv,
+            run_argv=run_argv,
+            warm_request=warm_request,
         )
 
     async def build(self, language: str, code: str, limits: RequestedLimits | None = None) -> Build:
@@ -258,13 +269,22 @@ class Engine:
         files: Sequence[SourceFile],
         compile_argv: Sequence[str],
         run_argv: Sequence[str],
+        warm_request: Sequence[str] = (),
     ) -> Run:
         warm = self.pool.take(spec, limits) if self.pool is not None else None
         if warm is None:
             warm = await self._prepare(spec, limits)
         nonce = new_nonce()
+        frame = encode_frame(
+            nonce,
+            mode,
+            files,
+            compile_argv,
+            run_argv,
+            warm_request=warm_request if warm.runtime else (),
+        )
         try:
-            await warm.stream.write_in(encode_frame(nonce, mode, files, compile_argv, run_argv))
+            await warm.stream.write_in(frame)
         except BaseException as exc:
             self._discard(warm)
             if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
@@ -284,9 +304,15 @@ class Engine:
             compiles=bool(compile_argv),
         )
 
-    async def _prepare(self, spec: LanguageSpec, limits: Limits) -> Warm:
-        """A started container, attached, its runner waiting for a frame."""
+    async def _prepare(
+        self, spec: LanguageSpec, limits: Limits, *, warm_runtime: bool = False
+    ) -> Warm:
+        """A started container, attached, its runner waiting for a frame.
+
+        With `warm_runtime`, the runner also starts the language's runtime at once.
+        """
         run_id = str(uuid.uuid4())
+        command = spec.warm_command(limits.memory_mb) if warm_runtime else ()
         config = container_config(
             spec=spec,
             image=self.image_for(spec),
@@ -295,6 +321,7 @@ class Engine:
             owner=str(self.owner),
             seccomp_profile=self._seccomp,
             engine_id=self.id,
+            command=command,
         )
         container_id = await self._create(spec, config, run_id)
         stream = attach(self.docker, container_id)
@@ -308,7 +335,8 @@ class Engine:
             if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
                 raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
             raise
-        return Warm(run_id, container_id, stream, limits, asyncio.get_running_loop().time())
+        born = asyncio.get_running_loop().time()
+        return Warm(run_id, container_id, stream, limits, born, runtime=bool(command))
 
     def _discard(self, warm: Warm) -> None:
         """Remove a container that never ran anything (in the background)."""

@@ -3,12 +3,13 @@ markers the runner writes back on stderr before the program starts.
 
 Frame (lengths and counts in ASCII decimal, each followed by a newline)::
 
-    CODEX1\n
+    CODEX2\n
     <len>\n<nonce>
     <len>\n<mode>                                   run | compile
     <k>\n then k times <len>\n<path><len>\n<content>   files written under /tmp
     <n>\n then n times <len>\n<arg>                  compile argv (0: nothing to compile)
     <m>\n then m times <len>\n<arg>                  run argv
+    <w>\n then w times <len>\n<arg>                  warm request (0: none)
 
 Markers: ``\\x1e codex:<nonce>:<event>\\n`` with event ``compile``, ``run``, ``artifacts``,
 ``compile_error <status>`` or ``error <message>`` on stderr; when the program ends, ``end`` on
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-MAGIC = b"CODEX1\n"
+MAGIC = b"CODEX2\n"
 MARKER_START = b"\x1e"
 
 
@@ -66,6 +67,8 @@ def encode_frame(
     files: Sequence[SourceFile],
     compile_argv: Iterable[str],
     run_argv: Iterable[str],
+    *,
+    warm_request: Iterable[str] = (),
 ) -> bytes:
     """The bytes that hand a program to the runner."""
     listing = b"%d\n" % len(files) + b"".join(
@@ -79,6 +82,7 @@ def encode_frame(
             listing,
             _argv(compile_argv),
             _argv(run_argv),
+            _argv(warm_request),
         )
     )
 

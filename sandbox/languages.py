@@ -29,6 +29,10 @@ class LanguageSpec:
     memory_mb: int = 128
     # Some languages name the source after what it declares (Java's public class).
     file_name_for: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
+    # The warm runtime: started in a pooled container before the code arrives (empty: none),
+    # and the request it then gets, before the user's arguments. See images/README.md.
+    warm: tuple[str, ...] = ()
+    warm_request: tuple[str, ...] = ()
 
     @property
     def compiled(self) -> bool:
@@ -47,6 +51,22 @@ class LanguageSpec:
     ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """(file name, compile argv, run argv) with placeholders filled in."""
         source = self.source_name(code)
+        fill = self._filler(source, memory_mb)
+        return source, fill(self.compile), (*fill(self.run), *args)
+
+    def warm_command(self, memory_mb: int | None = None) -> tuple[str, ...]:
+        """The warm runtime's argv for a container with this memory limit (empty: none)."""
+        return self._filler(self.file_name, memory_mb)(self.warm)
+
+    def warm_request_for(self, code: str, args: Iterable[str]) -> tuple[str, ...]:
+        """What the warm runtime is asked to run (empty: the language has none)."""
+        if not self.warm:
+            return ()
+        return (*self._filler(self.source_name(code), None)(self.warm_request), *args)
+
+    def _filler(
+        self, source: str, memory_mb: int | None
+    ) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
         values = {
             "{file}": source,
             "{stem}": source.rsplit(".", 1)[0],
@@ -61,7 +81,7 @@ class LanguageSpec:
         def fill(argv: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(fill_one(arg) for arg in argv)
 
-        return source, fill(self.compile), (*fill(self.run), *args)
+        return fill
 
 
 _JAVA_PUBLIC_CLASS = re.compile(
@@ -86,6 +106,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         file_name="main.py",
         run=("python3", "-u", "/tmp/{file}"),
         version_command=("python3", "--version"),
+        # The fresh command itself, paused in start-up until the request comes.
+        warm=("python3", "-u", "/tmp/{file}"),
+        warm_request=("/tmp/{file}",),
     ),
     LanguageSpec(
         id="javascript",
@@ -96,6 +119,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         # A heap limit under the container's, so running out is a readable JavaScript error.
         run=("node", "--max-old-space-size={heap_mb}", "/tmp/{file}"),
         version_command=("node", "--version"),
+        warm=("node", "--max-old-space-size={heap_mb}", "-r", "/opt/codex/warm.js", "/tmp/{file}"),
+        warm_request=("/tmp/{file}",),
     ),
     LanguageSpec(
         id="java",

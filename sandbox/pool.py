@@ -31,6 +31,8 @@ class Warm:
     stream: Stream
     limits: Limits
     born: float
+    # Its runner started the language's warm runtime (see images/README.md).
+    runtime: bool = False
 
 
 Prepare = Callable[[LanguageSpec, Limits], Awaitable[Warm]]

@@ -70,6 +70,8 @@ class Run:
         self.spec = spec
         self.version = version
         self.mode = mode
+        # The language's warm runtime ran the program (rather than a fresh process).
+        self.served_warm = False
         self._compiles = compiles
         self.limits = limits
         self.container_id = container_id
@@ -252,6 +254,7 @@ class Run:
             if self._compiles:
                 self._buffer.put(StageEvent("run"))
             self._stage = "run"
+            self.served_warm = marker.argument == "warm"
             self._run_started_at = self._loop.time()
             self._rearm_watchdog(self.limits.timeout_ms / 1000)
             held, self._held_stdout = bytes(self._held_stdout), bytearray()

@@ -6,10 +6,14 @@
  * exec the program in its own process group; it inherits the rest of stdin
  * untouched.  The runner stays its parent, forwards the usual termination
  * signals to its group, and when it ends writes the end markers (see
- * run_program) and exits with its status.  Mode "compile": compile, then
+ * supervise) and exits with its status.  Mode "compile": compile, then
  * write every file the compiler made under /tmp to stdout and exit.  Markers
  * for the engine go to fd 2 (the "end" marker of mode run to fd 1) as
  * "\x1e" "codex:" <nonce> ":" <event> "\n", one write(2) each.
+ *
+ * Given arguments, the runner starts them at once as the warm runtime (see
+ * start_warm): the language's runtime, up before the code arrives, which then
+ * compiles and runs the program in its own process instead of a fresh one.
  *
  * Only read(2) and write(2) are used on fds 0, 1 and 2: no stdio buffering,
  * and no read ever asks for more bytes than the frame still needs.
@@ -31,7 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAGIC        "CODEX1\n"
+#define MAGIC        "CODEX2\n"
 #define NONCE_LEN    32
 #define MAX_CODE     (16u << 20)  /* 16 MiB: all files of a frame; all artifacts */
 #define MAX_FILES    64u          /* files in a frame; artifacts */
@@ -734,34 +738,61 @@ static void exec_program(char **argv)
     _exit(EXIT_NOEXEC);
 }
 
-/* Mode run: fork the program and stay its parent.  Signals in FORWARDED go to
- * its process group.  When it ends: "end" on stdout (all of its stdout came
- * before), then "exit <code> <signal> <cpu_ms> <maxrss_kb>" on stderr, and
- * exit with its status (code, or 128 + signal).  Only the program itself is
- * waited for: orphans are the container's init's. */
-static void run_program(char **argv) __attribute__((noreturn));
-static void run_program(char **argv)
+/* Forwarded signals blocked, their handlers installed, SIGPIPE ignored (a
+ * marker to a closed pipe: EPIPE, ignored).  Done before the program exists,
+ * so that no signal meant for it can take the runner down in between. */
+static void prepare_forwarding(void)
 {
     struct sigaction sa;
-    struct rusage ru;
-    long long cpu_us;
-    int status, code, sig;
-    pid_t pid;
 
-    signal(SIGPIPE, SIG_IGN); /* a marker to a closed pipe: EPIPE, ignored */
+    signal(SIGPIPE, SIG_IGN);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward;
     sigfillset(&sa.sa_mask);
     block_forwarded(SIG_BLOCK); /* until PROGRAM is set */
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
         sigaction(forwarded[i], &sa, NULL);
+}
 
-    pid = fork();
-    if (pid < 0)
-        fail("fork %s: %s", argv[0], errno);
-    if (pid == 0)
-        exec_program(argv);
-    setpgid(pid, pid); /* also here, against the race; EACCES once it exec'd */
+/* The user and system CPU time PID has used so far, in microseconds, from
+ * /proc; 0 if it cannot be read. */
+static long long cpu_used_us(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long utime, stime;
+    long ticks = sysconf(_SC_CLK_TCK);
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0 || ticks <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold anything */
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            &utime, &stime) != 2)
+        return 0;
+    return (long long)((utime + stime) * 1000000ULL / (unsigned long long)ticks);
+}
+
+/* Mode run, with PID the program (prepare_forwarding done): stay its parent.
+ * Signals in FORWARDED go to its process group.  When it ends: "end" on
+ * stdout (all of its stdout came before), then "exit <code> <signal> <cpu_ms>
+ * <maxrss_kb>" on stderr, and exit with its status (code, or 128 + signal).
+ * CPU_BEFORE_US is left out of cpu_ms (a warm runtime's start).  Only the
+ * program itself is waited for: orphans are the container's init's. */
+static void supervise(pid_t pid, long long cpu_before_us) __attribute__((noreturn));
+static void supervise(pid_t pid, long long cpu_before_us)
+{
+    struct rusage ru;
+    long long cpu_us;
+    int status, code, sig;
+
     program = pid;
     close(0); /* the rest of stdin is the program's */
     block_forwarded(SIG_UNBLOCK);
@@ -779,20 +810,199 @@ static void run_program(char **argv)
     code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     cpu_us = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
-             (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+             (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec - cpu_before_us;
+    if (cpu_us < 0)
+        cpu_us = 0;
     marker_to(1, "end");
     marker_to(2, "exit %d %d %lld %ld", code, sig, cpu_us / 1000, (long)ru.ru_maxrss);
     _exit(sig ? 128 + sig : code >= 0 ? code : 1);
 }
 
-int main(void)
+/* Mode run, fresh: fork and exec ARGV, then supervise it. */
+static void run_program(char **argv) __attribute__((noreturn));
+static void run_program(char **argv)
+{
+    pid_t pid;
+
+    prepare_forwarding();
+    pid = fork();
+    if (pid < 0)
+        fail("fork %s: %s", argv[0], errno);
+    if (pid == 0)
+        exec_program(argv);
+    setpgid(pid, pid); /* also here, against the race; EACCES once it exec'd */
+    supervise(pid, 0);
+}
+
+/* ---- the warm runtime ---------------------------------------------------- */
+
+static pid_t warm_pid;             /* 0: none (any more) */
+static int warm_request = -1;      /* our end of its fd 3 */
+static int warm_status = -1;       /* our end of its fd 4 */
+
+/* Fork ARGV at once as the warm runtime: its own process group, default
+ * signals, fds 0-2 shared, fd 3 the request pipe, fd 4 the status pipe.  If
+ * anything fails there is simply no warm runtime. */
+static void start_warm(char **argv)
+{
+    int request[2], status[2], theirs_request, theirs_status;
+    pid_t pid;
+
+    if (pipe2(request, O_CLOEXEC) < 0)
+        return;
+    if (pipe2(status, O_CLOEXEC) < 0) {
+        close(request[0]);
+        close(request[1]);
+        return;
+    }
+    /* Out of the way of 3 and 4, where the child wants them. */
+    theirs_request = fcntl(request[0], F_DUPFD_CLOEXEC, 10);
+    theirs_status = fcntl(status[1], F_DUPFD_CLOEXEC, 10);
+    close(request[0]);
+    close(status[1]);
+    pid = theirs_request < 0 || theirs_status < 0 ? -1 : fork();
+    if (pid == 0) {
+        if (dup2(theirs_request, 3) < 0 || dup2(theirs_status, 4) < 0)
+            _exit(EXIT_NOEXEC);
+        exec_program(argv); /* no nonce yet: an exec failure is silent */
+    }
+    if (theirs_request >= 0)
+        close(theirs_request);
+    if (theirs_status >= 0)
+        close(theirs_status);
+    if (pid < 0) {
+        close(request[1]);
+        close(status[0]);
+        return;
+    }
+    setpgid(pid, pid);
+    warm_pid = pid;
+    warm_request = request[1];
+    warm_status = status[0];
+}
+
+/* Kill the warm runtime's process group and reap it. */
+static void stop_warm(void)
+{
+    if (warm_pid <= 0)
+        return;
+    if (kill(-warm_pid, SIGKILL) < 0)
+        kill(warm_pid, SIGKILL);
+    while (waitpid(warm_pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    warm_pid = 0;
+    if (warm_request >= 0)
+        close(warm_request);
+    if (warm_status >= 0)
+        close(warm_status);
+    warm_request = warm_status = -1;
+}
+
+/* The request, encoded like an argv of the frame, in one write. */
+static int send_request(char **argv, size_t n)
+{
+    size_t len = 32, at;
+    char *buf;
+    int ok;
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(argv[i]) + 32;
+    buf = malloc(len);
+    if (buf == NULL)
+        return -1;
+    at = (size_t)snprintf(buf, len, "%zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        size_t alen = strlen(argv[i]);
+        at += (size_t)snprintf(buf + at, len - at, "%zu\n", alen);
+        memcpy(buf + at, argv[i], alen);
+        at += alen;
+    }
+    ok = write_all(warm_request, buf, at);
+    free(buf);
+    return ok;
+}
+
+/* One line from the status pipe, without its '\n'.  -1 on EOF, error, or a
+ * line too long to be one of ours. */
+static int read_status(char *line, size_t size)
+{
+    size_t len = 0;
+
+    for (;;) {
+        char c;
+        ssize_t r = read(warm_status, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        if (c == '\n') {
+            line[len] = '\0';
+            return 0;
+        }
+        if (len + 1 >= size)
+            return -1;
+        line[len++] = c;
+    }
+}
+
+/* Mode run: hand the program to the warm runtime.  Each `compile` or `run`
+ * it reports is answered with "go\n" once the marker is out, so that nothing
+ * it writes can come before the marker.  Returns if it declined or died (the
+ * caller goes on fresh); otherwise it never returns. */
+static void run_warm(char **request, size_t n)
+{
+    char line[64];
+    long long cpu_before;
+
+    signal(SIGPIPE, SIG_IGN); /* a runtime that died: EPIPE */
+    if (send_request(request, n) < 0)
+        goto declined;
+    while (read_status(line, sizeof line) == 0) {
+        if (strcmp(line, "ready") == 0)
+            continue;
+        if (strcmp(line, "compile") == 0) {
+            marker("compile");
+            if (write_all(warm_request, "go\n", 3) < 0)
+                break;
+            continue;
+        }
+        if (strncmp(line, "compile_error ", 14) == 0) {
+            char *end;
+            long s = strtol(line + 14, &end, 10);
+            if (*end != '\0' || s < 1 || s > 255)
+                break;
+            marker("compile_error %ld", s);
+            stop_warm();
+            _exit((int)s);
+        }
+        if (strcmp(line, "run") == 0) {
+            cpu_before = cpu_used_us(warm_pid);
+            close(warm_status);
+            warm_status = -1;
+            marker("run warm");
+            prepare_forwarding();
+            write_all(warm_request, "go\n", 3); /* if it died, supervise tells */
+            close(warm_request);
+            warm_request = -1;
+            supervise(warm_pid, cpu_before);
+        }
+        break; /* anything else: not a runtime we can trust with the run */
+    }
+declined:
+    stop_warm();
+    signal(SIGPIPE, SIG_DFL); /* an ignored signal would survive a compiler's exec */
+}
+
+int main(int argc, char **argv)
 {
     char magic[sizeof MAGIC - 1];
-    char **compile_argv, **run_argv;
-    size_t ncompile, nrun;
+    char **compile_argv, **run_argv, **warm_argv;
+    size_t ncompile, nrun, nwarm;
     enum mode mode;
 
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (argc > 1)
+        start_warm(argv + 1);
 
     read_or_die(magic, sizeof magic, "magic");
     if (memcmp(magic, MAGIC, sizeof magic) != 0)
@@ -802,9 +1012,14 @@ int main(void)
     read_files();
     compile_argv = read_argv("compile argv", mode == MODE_COMPILE ? 1 : 0, &ncompile);
     run_argv = read_argv("run argv", mode == MODE_RUN ? 1 : 0, &nrun);
+    warm_argv = read_argv("warm request", 0, &nwarm);
     /* Not one byte more: the rest of stdin belongs to the program. */
 
     write_files();
+
+    if (mode == MODE_RUN && nwarm > 0 && warm_pid > 0)
+        run_warm(warm_argv, nwarm); /* returns only if the runtime declined */
+    stop_warm();
 
     if (ncompile > 0) {
         int s;

@@ -18,19 +18,27 @@ def marker(event: str) -> bytes:
 
 def test_frame_layout_is_length_prefixed() -> None:
     files = [SourceFile("Main.java", b"a\0b\n")]
-    frame = encode_frame(NONCE, "run", files, ["javac", "Main.java"], ["java", "Main"])
+    frame = encode_frame(
+        NONCE,
+        "run",
+        files,
+        ["javac", "Main.java"],
+        ["java", "Main"],
+        warm_request=["/tmp/Main.java", "Main"],
+    )
     assert frame == (
-        b"CODEX1\n"
+        b"CODEX2\n"
         b"32\n" + NONCE.encode() + b"3\nrun"
         b"1\n9\nMain.java4\na\0b\n"
         b"2\n5\njavac9\nMain.java"
         b"2\n4\njava4\nMain"
+        b"2\n14\n/tmp/Main.java4\nMain"
     )
 
 
 def test_frame_counts_bytes_not_characters() -> None:
     frame = encode_frame(NONCE, "run", [SourceFile("main.py", "print('é')".encode())], [], ["py"])
-    assert b"11\nprint('\xc3\xa9')0\n1\n2\npy" in frame
+    assert frame.endswith(b"11\nprint('\xc3\xa9')0\n1\n2\npy0\n")
 
 
 def test_artifact_listings_decode_exactly() -> None:

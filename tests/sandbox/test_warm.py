@@ -1,0 +1,123 @@
+"""A warm runtime runs a program exactly as a fresh process does.
+
+Each probe runs twice, with the same stdin and arguments: in a fresh container, and in a pooled
+container whose warm runtime was started before the code arrived. Output, errors, exit status
+and signal must be identical, and the pooled run must really have been served warm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from sandbox import Engine, EngineConfig, Result
+from sandbox.result import collect
+
+pytestmark = pytest.mark.docker
+
+STDIN = b"first line\nsecond line\n"
+ARGS = ("one", "two words", "")
+
+PROBES: dict[str, dict[str, str]] = {
+    "python": {
+        "identity": """import sys, os
+print(__name__, __file__, __spec__, __package__, __cached__, type(__loader__).__name__)
+print(sys.argv, sys.orig_argv, sys.path[0], sys.flags.optimize)
+print(sorted(globals()))
+print(sorted(sys.modules))
+print(sorted(os.listdir("/proc/self/fd")))
+""",
+        "traceback": """def inner():
+    raise KeyError("boom")
+def outer():
+    try:
+        inner()
+    except KeyError as exc:
+        raise RuntimeError("outer") from exc
+outer()
+""",
+        "stack": "import traceback\ndef f():\n    traceback.print_stack()\nf()\n",
+        "syntax_error": "print('ok')\ndef f(:\n    pass\n",
+        "syntax_warning": "x = 1\nprint(x is 1)\n",
+        "exit_code": "import sys\nprint('bye')\nsys.exit(3)\n",
+        "exit_message": "import sys\nsys.exit('fatal: no input')\n",
+        "keyboard_interrupt": "raise KeyboardInterrupt\n",
+        "stdin": "import sys\nprint(input('? '))\nprint(sys.stdin.read().upper(), end='')\n",
+        "thread_outlives_main": """import threading, time, atexit
+atexit.register(lambda: print('atexit'))
+def late():
+    time.sleep(0.2)
+    print('thread done')
+threading.Thread(target=late).start()
+raise SystemExit(2)
+""",
+        "recursion": "def f(n):\n    return f(n + 1)\nf(0)\n",
+    },
+    "javascript": {
+        "identity": """console.log(process.argv, process.execArgv, require.main === module);
+console.log(Object.keys(require.cache), module.id, module.filename, __dirname);
+console.log(typeof process.stdin, process.exitCode);
+""",
+        "throw": "function f() { throw new TypeError('boom'); }\nf();\n",
+        "syntax_error": "console.log('ok');\nconst x = ;\n",
+        "exit_code": "console.log('bye');\nprocess.exit(4);\n",
+        "rejection": "Promise.reject(new Error('nobody caught me'));\n",
+        "stdin": """const data = require('fs').readFileSync(0, 'utf8');
+console.log(data.toUpperCase());
+""",
+        "exit_handler": """process.on('exit', (code) => console.log('exit', code));
+process.exitCode = 5;
+""",
+        "esm_syntax": "import fs from 'fs';\nconsole.log(fs);\n",
+    },
+}
+
+
+def pids(text: str) -> str:
+    """Node names its process id in warnings, and that may differ from container to container."""
+    return re.sub(r"\(node:\d+\)", "(node:PID)", text)
+
+
+@pytest.fixture(scope="module")
+async def engines() -> AsyncIterator[tuple[Engine, Engine]]:
+    sizes = dict.fromkeys(PROBES, 1)
+    async with (
+        Engine(EngineConfig()) as fresh,
+        Engine(EngineConfig(pool_sizes=sizes)) as warm,
+    ):
+        yield fresh, warm
+
+
+async def run_warm(engine: Engine, language: str, code: str) -> Result:
+    assert engine.pool is not None
+    await engine.pool.wait_until_full()
+    run = await engine.start(language, code, ARGS)
+    try:
+        await run.write_stdin(STDIN)
+        await run.close_stdin()
+        result = await collect(run)
+    finally:
+        await run.close()
+    assert run.served_warm, f"the {language} run was not served by its warm runtime"
+    return result
+
+
+@pytest.mark.parametrize(
+    ("language", "probe"),
+    [(language, probe) for language, probes in PROBES.items() for probe in probes],
+)
+async def test_a_warm_runtime_behaves_like_a_fresh_process(
+    engines: tuple[Engine, Engine], language: str, probe: str
+) -> None:
+    fresh_engine, warm_engine = engines
+    code = PROBES[language][probe]
+    fresh, warm = await asyncio.gather(
+        fresh_engine.execute(language, code, stdin=STDIN, args=ARGS),
+        run_warm(warm_engine, language, code),
+    )
+    seen = [(r.status, r.exit_code, r.signal, r.output, pids(r.error)) for r in (fresh, warm)]
+    assert seen[0] == seen[1]
+    assert fresh.status != "internal_error", fresh
