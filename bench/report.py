@@ -10,6 +10,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .cost import ContainerCost
 from .measure import FirstByte, IdleSockets, Samples, Sessions, Throughput, percentile
 
 # The targets.
@@ -40,6 +41,7 @@ class Results:
     echo: Samples | None = None
     sessions: Sessions | None = None
     idle: IdleSockets | None = None
+    cost: ContainerCost | None = None
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -188,6 +190,26 @@ def _capacity_table(results: Results) -> list[str]:
     return lines
 
 
+def _cost_table(cost: ContainerCost) -> list[str]:
+    def row(where: str, ms: float) -> str:
+        return f"| {where} | {ms:.0f} | {100 * ms / cost.total:.0f}% |" if cost.total else ""
+
+    return [
+        "| where | CPU ms per container | share |",
+        "|---|--:|--:|",
+        row("dockerd (API: create, attach, start, remove)", cost.dockerd),
+        row("containerd", cost.containerd),
+        row("containerd-shim, runc, docker-init, runner, python, kernel", cost.rest),
+        row("the engine (this process: HTTP to Docker, framing, events)", cost.engine),
+        f"| **all** | **{cost.total:.0f}** | 100% |",
+        "",
+        f"{cost.runs} python hello worlds, one after the other, each in a fresh container "
+        f"(no pool), in {cost.seconds:.1f} s. The rest of the host used "
+        f"{cost.background_per_second:.0f} ms of CPU per second just before; that is taken "
+        "out of the figures.",
+    ]
+
+
 def _summary(errors: list[str]) -> str:
     counts = Counter(errors)
     return "; ".join(f"{n} x {text[:160]}" for text, n in counts.most_common(3))
@@ -252,6 +274,10 @@ def render(results: Results, info: dict[str, str]) -> str:
     if results.sessions or results.idle:
         out += ["## Capacity", ""]
         out += _capacity_table(results)
+        out.append("")
+    if results.cost:
+        out += ["## Where a fresh container's CPU goes", ""]
+        out += _cost_table(results.cost)
         out.append("")
     if results.failures or results.notes or _failed(results):
         out += ["## Notes", ""]

@@ -20,13 +20,13 @@ import aiohttp
 from codex_ws.settings import DEFAULT_POOL
 from sandbox.languages import LanguageRegistry
 
-from . import measure, report
+from . import cost, measure, report
 from .servers import Docker, Server, make_log_dir, parse_pool, raise_fd_limit
 
 T = TypeVar("T")
 
 LANGUAGES = ("python", "javascript", "java", "csharp")
-PHASES = ("latency", "throughput", "websocket", "sessions", "idle")
+PHASES = ("latency", "throughput", "websocket", "sessions", "idle", "cost")
 RESULTS = Path(__file__).resolve().parent / "results.md"
 HOLD_MS = 600_000  # the wall-clock limit of a held session: longer than the phase can take
 
@@ -45,6 +45,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     add("--sessions", type=int, default=200, help="live sessions to hold at once (200)")
     add("--session-ramp", type=int, default=50, help="sessions being started at once (50)")
     add("--idle-sockets", type=int, default=1000, help="idle WebSockets for the RSS figure (1000)")
+    add("--cost-runs", type=int, default=40, help="fresh containers for the CPU breakdown (40)")
     add("--phases", default=",".join(PHASES), help=f"what to measure ({','.join(PHASES)})")
     add("--output", type=Path, default=RESULTS, help="where to write the tables")
     options = parser.parse_args(argv)
@@ -155,6 +156,13 @@ class Bench:
         count = self.options.idle_sockets
         self.results.idle = await self.phase(
             f"{count} idle WebSockets", measure.idle_sockets(self.http, self.fresh, count=count)
+        )
+
+    async def cost(self) -> None:
+        await self.pooled.wait_idle(self.docker, within=60)  # the servers keep still
+        await self.fresh.wait_idle(self.docker, within=60)
+        self.results.cost = await self.phase(
+            "CPU per container", cost.container_cost(self.options.cost_runs)
         )
 
 

@@ -104,6 +104,28 @@ class Docker:
             pass
 
 
+CPUACCT = Path("/sys/fs/cgroup/cpuacct/docker")  # cgroup v1, Docker's cgroupfs driver
+QUIET_SECONDS = 0.2
+QUIET_CPU_NS = 2_000_000  # a waiting JVM still ticks a little
+
+
+def _cpu_ns(container_id: str) -> int | None:
+    try:
+        return int((CPUACCT / container_id / "cpuacct.usage").read_text())
+    except (OSError, ValueError):
+        return None  # another cgroup layout: CPU use is not watched
+
+
+async def _quiet(container_ids: list[str]) -> bool:
+    """No container used CPU to speak of over QUIET_SECONDS (each warm runtime is up and waits
+    for its request)."""
+    before = [_cpu_ns(c) for c in container_ids]
+    await asyncio.sleep(QUIET_SECONDS)
+    after = [_cpu_ns(c) for c in container_ids]
+    pairs = zip(before, after, strict=True)
+    return all(b is None or a is None or a - b < QUIET_CPU_NS for b, a in pairs)
+
+
 @dataclass
 class Server:
     """One `codex-ws serve` process."""
@@ -169,7 +191,8 @@ class Server:
 
     async def wait_idle(self, docker: Docker, *, within: float = 15.0) -> bool:
         """Until this server holds its warm containers and nothing else (nothing running,
-        starting or being removed): the state of an idle server. False on timeout."""
+        starting or being removed), and their warm runtimes are up and waiting (no container
+        used CPU for a while): the state of an idle server. False on timeout."""
         deadline = time.monotonic() + within
         while True:
             containers = await docker.containers(f"codex.owner={self.owner}")
@@ -178,7 +201,11 @@ class Server:
             for container in running:
                 language = container["Labels"].get("codex.language", "")
                 lanes[language] = lanes.get(language, 0) + 1
-            if len(containers) == len(running) and lanes == self.pool:
+            if (
+                len(containers) == len(running)
+                and lanes == self.pool
+                and await _quiet([c["Id"] for c in running])
+            ):
                 return True
             if time.monotonic() > deadline:
                 return False

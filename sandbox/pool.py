@@ -20,6 +20,9 @@ from .limits import Limits
 log = logging.getLogger(__name__)
 
 REFILL_BACKOFF_SECONDS = (0.5, 1, 2, 5, 10)
+# A refill waits this long after a run took a container: creating and starting one costs
+# Docker a good part of a CPU, which the run that just started should not have to share.
+REFILL_DELAY_SECONDS = 0.3
 
 
 @dataclass(slots=True)
@@ -99,13 +102,14 @@ class WarmPool:
         now = asyncio.get_running_loop().time()
         while lane.ready:
             warm = lane.ready.popleft()
-            lane.wanted.set()
             if not _fits(warm.limits, limits):
                 lane.ready.appendleft(warm)  # still good for the next ordinary run
                 return None
             if now - warm.born <= self._max_age:
+                asyncio.get_running_loop().call_later(REFILL_DELAY_SECONDS, lane.wanted.set)
                 return warm
             self._discard(warm)
+            lane.wanted.set()
         return None
 
     async def wait_until_full(self) -> None:
