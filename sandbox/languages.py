@@ -160,6 +160,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         # --debug: file and line numbers in stack traces.
         run=("mono", "--debug", "/tmp/main.exe"),
         version_command=("mono", "--version"),
+        # Mono with the C# compiler loaded: compiles in process, then runs through mono's own
+        # entry point (images/csharp/Warm.cs).
+        warm=("mono", "--debug", "/opt/codex/warm.exe"),
+        warm_request=("/tmp/{file}",),
         memory_mb=256,
     ),
 )

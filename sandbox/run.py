@@ -249,6 +249,7 @@ class Run:
     def _on_marker(self, marker: Marker) -> None:
         if marker.event == "compile":
             self._stage = "compile"
+            self.served_warm = marker.argument == "warm"
             self._buffer.put(StageEvent("compile"))
         elif marker.event == "run":
             if self._compiles:

@@ -961,7 +961,7 @@ static void run_warm(char **request, size_t n)
         if (strcmp(line, "ready") == 0)
             continue;
         if (strcmp(line, "compile") == 0) {
-            marker("compile");
+            marker("compile warm");
             if (write_all(warm_request, "go\n", 3) < 0)
                 break;
             continue;

@@ -73,6 +73,80 @@ process.exitCode = 5;
 """,
         "esm_syntax": "import fs from 'fs';\nconsole.log(fs);\n",
     },
+    "csharp": {
+        "identity": """using System;
+class Program {
+    static int Main(string[] args) {
+        Console.WriteLine(string.Join("|", args) + " " + args.Length);
+        Console.WriteLine(typeof(Program).Assembly.GetName().Name);
+        Console.WriteLine(Environment.CurrentDirectory);
+        return 3;
+    }
+}
+""",
+        "unhandled": """using System;
+class Program {
+    static void Fail(int depth) {
+        if (depth == 0) {
+            try { int.Parse("x"); }
+            catch (FormatException e) { throw new InvalidOperationException("outer", e); }
+        }
+        Fail(depth - 1);
+    }
+    static void Main() { Console.WriteLine("before"); Fail(2); }
+}
+""",
+        "compile_error": """class Program {
+    static void Main() {
+        int x = "s";
+    }
+}
+""",
+        "compile_warning": """class Program {
+    static void Main() {
+        int unused = 1;
+        System.Console.WriteLine("warned");
+    }
+}
+""",
+        "exit": """using System;
+class Program {
+    static void Main() {
+        AppDomain.CurrentDomain.ProcessExit += (s, e) => Console.WriteLine("exiting");
+        Console.WriteLine("bye");
+        Environment.Exit(4);
+    }
+}
+""",
+        "stdin": """using System;
+class Program {
+    static void Main() {
+        Console.Write("? ");
+        string line;
+        while ((line = Console.ReadLine()) != null) Console.WriteLine(line.ToUpper());
+    }
+}
+""",
+        "thread": """using System;
+using System.Threading;
+class Program {
+    static void Main() {
+        var t = new Thread(() => { Thread.Sleep(100); Console.WriteLine("thread done"); });
+        t.Start();
+        Console.WriteLine("main done");
+    }
+}
+""",
+        "numerics_and_dynamic": """using System;
+using System.Numerics;
+class Program {
+    static void Main() {
+        dynamic d = BigInteger.Pow(2, 100);
+        Console.WriteLine(d.ToString());
+    }
+}
+""",
+    },
 }
 
 
