@@ -30,6 +30,7 @@ from .history import History
 from .keys import (
     ACCOUNTS,
     ADMISSION,
+    ADMISSION_REDIS,
     ENGINE,
     EXERCISES,
     HISTORY,
@@ -45,6 +46,8 @@ from .sessions import SessionHub
 from .settings import Settings
 from .tokens import Tokens
 from .ws_connection import close_all
+
+ADMISSION_CONNECTIONS = 32
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -92,8 +95,23 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         socket_timeout=5,
         health_check_interval=10,
     )
+    # Admission's commands are short, and a burst of requests would otherwise open a
+    # connection each at once: on a busy loop those connects outlast their timeout and Redis
+    # looks down. A few connections, waited for, serve the burst.
+    limits = redis.Redis(
+        connection_pool=redis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=ADMISSION_CONNECTIONS,
+            timeout=5,
+            socket_connect_timeout=1,
+            socket_timeout=5,
+            health_check_interval=10,
+        )
+    )
     app[REDIS] = client
+    app[ADMISSION_REDIS] = limits
     yield
+    await limits.aclose(close_connection_pool=True)
     await client.aclose()
 
 
@@ -104,6 +122,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
             policy=settings.policy,
             pool_sizes=settings.pool_sizes,
             pool_max_age_seconds=settings.pool_max_age_seconds,
+            max_containers=settings.max_containers,
         )
     )
     await engine.open()
@@ -111,9 +130,10 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
     policy = settings.policy
     warm = engine.pool.size if engine.pool else 0
     app[ADMISSION] = Admission(
-        app[REDIS],
-        # Warm containers count toward the cap on this process's containers.
-        max_containers=max(1, settings.max_containers - warm),
+        app[ADMISSION_REDIS],
+        # Warm containers count toward the cap on this process's containers (the engine keeps
+        # it, from each create to its removal); the rest is for runs.
+        max_containers=settings.max_containers - warm,
         queue_wait_seconds=settings.queue_wait_seconds,
         # A lease outlives any run, so a dead process's count expires by itself.
         lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
