@@ -16,9 +16,12 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from sandbox.owner import Owner
 
 from .errors import ApiError
 
@@ -68,9 +71,11 @@ class Admission:
         max_containers: int,
         queue_wait_seconds: float,
         lease_seconds: int,
+        owner: str,
         prefix: str = "codex",
     ) -> None:
         self._redis = client
+        self._owner = owner
         self._capacity = asyncio.Semaphore(max_containers)
         self._queue_wait = queue_wait_seconds
         self._lease_seconds = lease_seconds
@@ -91,7 +96,7 @@ class Admission:
     async def caller(self, quota: Quota) -> AsyncIterator[None]:
         """Count a run against the caller's rate and hold one of their concurrent slots."""
         await self._check_rate(quota)
-        lease = uuid.uuid4().hex
+        lease = f"{self._owner} {uuid.uuid4().hex}"  # whose it is, for the next start
         await self._acquire_lease(quota, lease)
         try:
             yield
@@ -182,6 +187,24 @@ class Admission:
         except (RedisError, OSError) as exc:  # the lease expires by itself
             self._redis_lost(exc)
 
+    async def free_leases_left_behind(self) -> int:
+        """Release the leases that processes of this host held when they died.
+
+        They would expire by themselves, but only after the longest run could have ended.
+        """
+        freed = 0
+        try:
+            async for key in self._redis.scan_iter(f"{self._prefix}:active:*", count=500):
+                members = cast(list[bytes], await self._redis.zrange(key, 0, -1))
+                gone = [m for m in members if _holder_is_gone(m)]
+                if gone:
+                    freed += await self._redis.zrem(key, *gone)
+        except (RedisError, OSError) as exc:
+            log.warning("could not free the leases of dead processes (they expire): %s", exc)
+        if freed:
+            log.info("freed %d run lease(s) held by processes that died", freed)
+        return freed
+
     # -- Redis health -------------------------------------------------------------------
 
     def _redis_lost(self, exc: BaseException) -> None:
@@ -195,3 +218,8 @@ class Admission:
         if self._redis_down:
             log.info("Redis answers again: limits are shared again")
             self._redis_down = False
+
+
+def _holder_is_gone(lease: bytes) -> bool:
+    holder = Owner.parse(lease.decode(errors="replace").partition(" ")[0])
+    return holder is not None and holder.is_gone()

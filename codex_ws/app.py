@@ -137,8 +137,10 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         queue_wait_seconds=settings.queue_wait_seconds,
         # A lease outlives any run, so a dead process's count expires by itself.
         lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        owner=str(engine.owner),
         prefix=settings.redis_prefix,
     )
+    await app[ADMISSION].free_leases_left_behind()
     await app[EXERCISES].seed(engine.languages.ids)
     yield
     await engine.close()
@@ -148,6 +150,7 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = SessionHub(
         app[REDIS], app[PG_POOL], owner=str(app[ENGINE].owner), prefix=app[SETTINGS].redis_prefix
     )
+    await app[SESSIONS].abort_left_behind()
     yield
     # Runs still going at shutdown end now; each pump removes its container and records it.
     pumps = app[PUMPS].copy()
