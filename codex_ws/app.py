@@ -24,6 +24,7 @@ from . import (
 from .accounts import Accounts
 from .admission import Admission
 from .db import create_pool, migrate
+from .draining import Drain
 from .errors import error_middleware
 from .exercises import Exercises
 from .history import History
@@ -31,6 +32,7 @@ from .keys import (
     ACCOUNTS,
     ADMISSION,
     ADMISSION_REDIS,
+    DRAIN,
     ENGINE,
     EXERCISES,
     HISTORY,
@@ -57,7 +59,9 @@ def create_app(settings: Settings) -> web.Application:
     app[TOKENS] = Tokens(settings.jwt_secret, settings.jwt_ttl_seconds)
     app[SOCKETS] = weakref.WeakSet()
     app[PUMPS] = set()
+    app[DRAIN] = Drain(settings.shutdown_grace_seconds)
     app.cleanup_ctx.extend([_postgres, _redis, _engine, _sessions])
+    # serving.serve() gives the runs their grace period before this.
     app.on_shutdown.append(close_all)
     for module in (
         health,
