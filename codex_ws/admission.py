@@ -84,6 +84,8 @@ class Admission:
         self._count_run = client.register_script(_COUNT_RUN)
         self._local_rates: dict[str, deque[float]] = {}
         self._local_leases: dict[str, set[str]] = defaultdict(set)
+        # Leases held in Redis whose release failed: released once Redis answers again.
+        self._unreleased: set[tuple[str, str]] = set()
         self._redis_down = False
 
     @asynccontextmanager
@@ -130,7 +132,7 @@ class Admission:
             allowed, oldest = await self._count_run(
                 keys=[key], args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex]
             )
-            self._redis_back()
+            await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
             allowed, oldest = self._local_rate(quota, now)
@@ -161,7 +163,7 @@ class Admission:
                 keys=[key],
                 args=[now, now + self._lease_seconds, quota.concurrent, lease, self._lease_seconds],
             )
-            self._redis_back()
+            await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
             local = self._local_leases[quota.key]
@@ -182,10 +184,12 @@ class Admission:
             if not local:
                 del self._local_leases[quota.key]
             return
+        key = f"{self._prefix}:active:{quota.key}"
         try:
-            await self._redis.zrem(f"{self._prefix}:active:{quota.key}", lease)
-        except (RedisError, OSError) as exc:  # the lease expires by itself
+            await self._redis.zrem(key, lease)
+        except (RedisError, OSError) as exc:
             self._redis_lost(exc)
+            self._unreleased.add((key, lease))
 
     async def free_leases_left_behind(self) -> int:
         """Release the leases that processes of this host held when they died.
@@ -214,10 +218,21 @@ class Admission:
             )
         self._redis_down = True
 
-    def _redis_back(self) -> None:
+    async def _redis_back(self) -> None:
         if self._redis_down:
             log.info("Redis answers again: limits are shared again")
             self._redis_down = False
+        if self._unreleased:
+            # Else, with Redis restarted from its data, they would hold their callers' places
+            # until they expired.
+            unreleased, self._unreleased = self._unreleased, set()
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key, lease in unreleased:
+                        pipe.zrem(key, lease)
+                    await pipe.execute()
+            except (RedisError, OSError):
+                self._unreleased |= unreleased
 
 
 def _holder_is_gone(lease: bytes) -> bool:

@@ -156,8 +156,9 @@ class SessionHub:
         """A session, live from Redis, else from PostgreSQL."""
         try:
             raw = await self.redis.get(self.info_key(session_id))
+            redis_answered = True
         except (RedisError, OSError):
-            raw = None
+            raw, redis_answered = None, False
         if raw is not None:
             return SessionInfo(**json.loads(raw))
         try:
@@ -168,7 +169,7 @@ class SessionHub:
         if row is None:
             return None
         info = _from_row(row)
-        if info.state == "running":
+        if info.state == "running" and redis_answered:
             info.state = "aborted"  # nobody keeps it alive any more
         return info
 
