@@ -15,7 +15,15 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from sandbox import ExitEvent, OutputEvent, Result, RunEvent, SandboxError, StageEvent
+from sandbox import (
+    ExitEvent,
+    OutputEvent,
+    Result,
+    RunEvent,
+    RunStatus,
+    SandboxError,
+    StageEvent,
+)
 from sandbox.result import collect
 
 from .auth import optional_identity
@@ -38,7 +46,7 @@ def event_message(event: RunEvent) -> dict[str, Any]:
         return {"type": event.stream, "data": event.data}
     if isinstance(event, StageEvent):
         return {"type": "stage", "stage": event.stage}
-    return {
+    message = {
         "type": "exit",
         "status": str(event.status),
         "exitCode": event.exit_code,
@@ -47,6 +55,9 @@ def event_message(event: RunEvent) -> dict[str, Any]:
         "truncated": event.truncated,
         "durationMs": event.duration_ms,
     }
+    if event.status is RunStatus.INTERNAL_ERROR and event.message:
+        message["message"] = event.message  # what failed, and what to do
+    return message
 
 
 class LiveRun:

@@ -20,7 +20,7 @@ import aiohttp
 
 from ._attach import attach
 from .container_config import ENGINE_LABEL, OWNER_LABEL, SANDBOX_LABEL, container_config
-from .errors import EngineUnavailable, InvalidRequest
+from .errors import EngineUnavailable, InvalidRequest, engine_gone
 from .events import ExitEvent, OutputEvent, RunStatus
 from .framing import Mode, SourceFile, decode_files, encode_frame, new_nonce
 from .languages import LanguageRegistry, LanguageSpec
@@ -50,8 +50,15 @@ def docker_url() -> str:
 
 def unreachable(exc: BaseException) -> EngineUnavailable:
     return EngineUnavailable(
-        f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST "
-        f"({exc.__class__.__name__}: {exc})"
+        f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST; "
+        f"if it is restarting, try again in a few seconds ({exc.__class__.__name__}: {exc})"
+    )
+
+
+def lost_while_starting(spec: LanguageSpec, exc: BaseException) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"The Docker engine dropped the {spec.id} sandbox as it started (is dockerd "
+        f"restarting?): try again in a few seconds ({exc.__class__.__name__}: {exc})"
     )
 
 
@@ -295,7 +302,9 @@ class Engine:
             await warm.stream.write_in(frame)
         except BaseException as exc:
             self._discard(warm)
-            if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
+            if engine_gone(exc):
+                raise lost_while_starting(spec, exc) from exc
+            if isinstance(exc, aiodocker.DockerError):
                 raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
             raise
         return Run(
@@ -340,7 +349,9 @@ class Engine:
             self._schedule_removal(container_id)
             with contextlib.suppress(Exception):
                 await stream.close()
-            if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
+            if engine_gone(exc):
+                raise lost_while_starting(spec, exc) from exc
+            if isinstance(exc, aiodocker.DockerError):
                 raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
             raise
         born = asyncio.get_running_loop().time()
@@ -382,6 +393,8 @@ class Engine:
         except BaseException as exc:
             if self._room is not None:
                 self._room.release()
+            if engine_gone(exc):
+                raise unreachable(exc) from exc
             if isinstance(exc, aiodocker.DockerError):
                 if exc.status == 404:
                     raise EngineUnavailable(
@@ -391,8 +404,6 @@ class Engine:
                 raise EngineUnavailable(
                     f"Docker refused to create the {spec.id} sandbox: {exc}"
                 ) from exc
-            if isinstance(exc, aiohttp.ClientError | OSError):
-                raise unreachable(exc) from exc
             raise
         self._live.add(container.id)
         return str(container.id)
@@ -412,19 +423,19 @@ class Engine:
             for attempt in itertools.count(1):
                 try:
                     await self.docker.containers.container(container_id).delete(force=True, v=True)
-                except aiodocker.DockerError as exc:
-                    if exc.status == 404:
+                except (aiodocker.DockerError, aiohttp.ClientError, OSError) as exc:
+                    if engine_gone(exc):
+                        if loop.time() >= give_up_at:
+                            log.warning("could not remove container %s: %s", container_id[:12], exc)
+                            return
+                    elif isinstance(exc, aiodocker.DockerError) and exc.status == 404:
                         return
-                    if exc.status != 409:  # 409: a removal already in progress
-                        log.warning("could not remove container %s: %s", container_id[:12], exc)
-                    if attempt >= 5:
-                        return
-                except (aiohttp.ClientError, OSError) as exc:
-                    if loop.time() >= give_up_at:
+                    elif attempt >= 5:
                         log.warning("could not remove container %s: %s", container_id[:12], exc)
                         return
                 else:
                     return
+                # 409: a removal already in progress
                 await asyncio.sleep(min(0.2 * attempt, 2))
         finally:
             if container_id in self._live:
