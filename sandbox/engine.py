@@ -435,7 +435,7 @@ class Engine:
                         return
                 else:
                     return
-                # 409: a removal already in progress
+                # Again: the engine may be back, or a removal in progress (409) over.
                 await asyncio.sleep(min(0.2 * attempt, 2))
         finally:
             if container_id in self._live:
