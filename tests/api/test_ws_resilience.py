@@ -1,4 +1,5 @@
-"""Live sessions under strain: Redis going away mid-session, and many sessions at once."""
+"""Live sessions and runs under strain: Redis going away (mid-session, and restarting under REST
+runs), and many sessions at once."""
 
 from __future__ import annotations
 
