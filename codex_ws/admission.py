@@ -16,9 +16,12 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from sandbox.owner import Owner
 
 from .errors import ApiError
 
@@ -68,9 +71,11 @@ class Admission:
         max_containers: int,
         queue_wait_seconds: float,
         lease_seconds: int,
+        owner: str,
         prefix: str = "codex",
     ) -> None:
         self._redis = client
+        self._owner = owner
         self._capacity = asyncio.Semaphore(max_containers)
         self._queue_wait = queue_wait_seconds
         self._lease_seconds = lease_seconds
@@ -79,6 +84,8 @@ class Admission:
         self._count_run = client.register_script(_COUNT_RUN)
         self._local_rates: dict[str, deque[float]] = {}
         self._local_leases: dict[str, set[str]] = defaultdict(set)
+        # Leases held in Redis whose release failed: released once Redis answers again.
+        self._unreleased: set[tuple[str, str]] = set()
         self._redis_down = False
 
     @asynccontextmanager
@@ -91,7 +98,7 @@ class Admission:
     async def caller(self, quota: Quota) -> AsyncIterator[None]:
         """Count a run against the caller's rate and hold one of their concurrent slots."""
         await self._check_rate(quota)
-        lease = uuid.uuid4().hex
+        lease = f"{self._owner} {uuid.uuid4().hex}"  # whose it is, for the next start
         await self._acquire_lease(quota, lease)
         try:
             yield
@@ -125,7 +132,7 @@ class Admission:
             allowed, oldest = await self._count_run(
                 keys=[key], args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex]
             )
-            self._redis_back()
+            await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
             allowed, oldest = self._local_rate(quota, now)
@@ -156,7 +163,7 @@ class Admission:
                 keys=[key],
                 args=[now, now + self._lease_seconds, quota.concurrent, lease, self._lease_seconds],
             )
-            self._redis_back()
+            await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
             local = self._local_leases[quota.key]
@@ -177,10 +184,30 @@ class Admission:
             if not local:
                 del self._local_leases[quota.key]
             return
+        key = f"{self._prefix}:active:{quota.key}"
         try:
-            await self._redis.zrem(f"{self._prefix}:active:{quota.key}", lease)
-        except (RedisError, OSError) as exc:  # the lease expires by itself
+            await self._redis.zrem(key, lease)
+        except (RedisError, OSError) as exc:
             self._redis_lost(exc)
+            self._unreleased.add((key, lease))
+
+    async def free_leases_left_behind(self) -> int:
+        """Release the leases that processes of this host held when they died.
+
+        They would expire by themselves, but only after the longest run could have ended.
+        """
+        freed = 0
+        try:
+            async for key in self._redis.scan_iter(f"{self._prefix}:active:*", count=500):
+                members = cast(list[bytes], await self._redis.zrange(key, 0, -1))
+                gone = [m for m in members if _holder_is_gone(m)]
+                if gone:
+                    freed += await self._redis.zrem(key, *gone)
+        except (RedisError, OSError) as exc:
+            log.warning("could not free the leases of dead processes (they expire): %s", exc)
+        if freed:
+            log.info("freed %d run lease(s) held by processes that died", freed)
+        return freed
 
     # -- Redis health -------------------------------------------------------------------
 
@@ -191,7 +218,23 @@ class Admission:
             )
         self._redis_down = True
 
-    def _redis_back(self) -> None:
+    async def _redis_back(self) -> None:
         if self._redis_down:
             log.info("Redis answers again: limits are shared again")
             self._redis_down = False
+        if self._unreleased:
+            # Else, with Redis restarted from its data, they would hold their callers' places
+            # until they expired.
+            unreleased, self._unreleased = self._unreleased, set()
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key, lease in unreleased:
+                        pipe.zrem(key, lease)
+                    await pipe.execute()
+            except (RedisError, OSError):
+                self._unreleased |= unreleased
+
+
+def _holder_is_gone(lease: bytes) -> bool:
+    holder = Owner.parse(lease.decode(errors="replace").partition(" ")[0])
+    return holder is not None and holder.is_gone()

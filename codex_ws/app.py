@@ -24,12 +24,15 @@ from . import (
 from .accounts import Accounts
 from .admission import Admission
 from .db import create_pool, migrate
+from .draining import Drain
 from .errors import error_middleware
 from .exercises import Exercises
 from .history import History
 from .keys import (
     ACCOUNTS,
     ADMISSION,
+    ADMISSION_REDIS,
+    DRAIN,
     ENGINE,
     EXERCISES,
     HISTORY,
@@ -46,6 +49,8 @@ from .settings import Settings
 from .tokens import Tokens
 from .ws_connection import close_all
 
+ADMISSION_CONNECTIONS = 32
+
 
 def create_app(settings: Settings) -> web.Application:
     """A configured application; resources open on startup and close on cleanup."""
@@ -54,7 +59,9 @@ def create_app(settings: Settings) -> web.Application:
     app[TOKENS] = Tokens(settings.jwt_secret, settings.jwt_ttl_seconds)
     app[SOCKETS] = weakref.WeakSet()
     app[PUMPS] = set()
+    app[DRAIN] = Drain(settings.shutdown_grace_seconds)
     app.cleanup_ctx.extend([_postgres, _redis, _engine, _sessions])
+    # serving.serve() gives the runs their grace period before this.
     app.on_shutdown.append(close_all)
     for module in (
         health,
@@ -92,8 +99,23 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         socket_timeout=5,
         health_check_interval=10,
     )
+    # Admission's commands are short, and a burst of requests would otherwise open a
+    # connection each at once: on a busy loop those connects outlast their timeout and Redis
+    # looks down. A few connections, waited for, serve the burst.
+    limits = redis.Redis(
+        connection_pool=redis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=ADMISSION_CONNECTIONS,
+            timeout=5,
+            socket_connect_timeout=1,
+            socket_timeout=5,
+            health_check_interval=10,
+        )
+    )
     app[REDIS] = client
+    app[ADMISSION_REDIS] = limits
     yield
+    await limits.aclose(close_connection_pool=True)
     await client.aclose()
 
 
@@ -104,6 +126,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
             policy=settings.policy,
             pool_sizes=settings.pool_sizes,
             pool_max_age_seconds=settings.pool_max_age_seconds,
+            max_containers=settings.max_containers,
         )
     )
     await engine.open()
@@ -111,14 +134,17 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
     policy = settings.policy
     warm = engine.pool.size if engine.pool else 0
     app[ADMISSION] = Admission(
-        app[REDIS],
-        # Warm containers count toward the cap on this process's containers.
-        max_containers=max(1, settings.max_containers - warm),
+        app[ADMISSION_REDIS],
+        # Warm containers count toward the cap on this process's containers (the engine keeps
+        # it, from each create to its removal); the rest is for runs.
+        max_containers=settings.max_containers - warm,
         queue_wait_seconds=settings.queue_wait_seconds,
         # A lease outlives any run, so a dead process's count expires by itself.
         lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        owner=str(engine.owner),
         prefix=settings.redis_prefix,
     )
+    await app[ADMISSION].free_leases_left_behind()
     await app[EXERCISES].seed(engine.languages.ids)
     yield
     await engine.close()
@@ -128,6 +154,7 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = SessionHub(
         app[REDIS], app[PG_POOL], owner=str(app[ENGINE].owner), prefix=app[SETTINGS].redis_prefix
     )
+    await app[SESSIONS].abort_left_behind()
     yield
     # Runs still going at shutdown end now; each pump removes its container and records it.
     pumps = app[PUMPS].copy()

@@ -11,15 +11,13 @@ import stat
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
 from sandbox import Engine, EngineConfig, ExitEvent, OutputEvent, RequestedLimits, SandboxError
 from sandbox.images import ImageBuilder
 from sandbox.run import Run
 
-from .access_log import AccessLogger
 from .app import create_app
 from .db import create_pool, migrate
+from .serving import serve
 from .settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 
@@ -77,9 +75,7 @@ def _serve(options: argparse.Namespace) -> int:
     settings = Settings.from_env()
     host = options.host or settings.host
     port = options.port or settings.port
-    web.run_app(
-        create_app(settings), host=host, port=port, print=None, access_log_class=AccessLogger
-    )
+    asyncio.run(serve(create_app(settings), host, port))
     return 0
 
 

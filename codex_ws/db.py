@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -14,6 +15,19 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same for every process of this service.
 _MIGRATION_LOCK = 0x636F646578
+CONNECT_SECONDS = 5
+
+
+class DatabaseUnavailable(ConnectionError):
+    """PostgreSQL does not answer: it is down, restarting or out of reach (not a bad query)."""
+
+
+# What a query raises when PostgreSQL is out of reach, goes away under it, or is stopping.
+UNAVAILABLE = (
+    DatabaseUnavailable,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +86,14 @@ async def migrate(pool: asyncpg.Pool) -> list[int]:
 async def create_pool(url: str) -> asyncpg.Pool:
     """A connection pool; a clear error when PostgreSQL does not answer."""
     try:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=10, command_timeout=10)
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=1,
+            max_size=10,
+            command_timeout=10,
+            timeout=CONNECT_SECONDS,
+            connect=_connect,
+        )
     except (OSError, asyncpg.PostgresError) as exc:
         raise ConnectionError(
             f"PostgreSQL not reachable at {_redact(url)}: is it running? set CODEX_DATABASE_URL "
@@ -80,6 +101,16 @@ async def create_pool(url: str) -> asyncpg.Pool:
         ) from exc
     assert pool is not None
     return pool
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """A new connection of the pool; DatabaseUnavailable when PostgreSQL does not answer."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError) as exc:
+        raise DatabaseUnavailable(
+            f"PostgreSQL not answering ({exc.__class__.__name__}: {exc})"
+        ) from exc
 
 
 def _redact(url: str) -> str:

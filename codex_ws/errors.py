@@ -9,6 +9,8 @@ from aiohttp import web
 
 from sandbox import SandboxError
 
+from .db import UNAVAILABLE
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -68,6 +70,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc.status, exc.code, exc.message, exc.headers)
     except SandboxError as exc:
         return error_response(_STATUS_OF_CODE.get(exc.code, 500), exc.code, exc.message)
+    except UNAVAILABLE as exc:
+        log.warning("%s %s: PostgreSQL not answering: %s", request.method, request.path, exc)
+        return error_response(
+            503,
+            "unavailable",
+            "The database is not answering, so accounts, exercises and history are out of reach "
+            "for now (running code still works): try again in a minute",
+            {"Retry-After": "10"},
+        )
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

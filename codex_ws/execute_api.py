@@ -12,7 +12,7 @@ from sandbox import Result
 from . import body
 from .auth import optional_identity, required_identity
 from .errors import ApiError
-from .keys import ADMISSION, ENGINE, HISTORY
+from .keys import ADMISSION, DRAIN, ENGINE, HISTORY
 from .runs import parse_run, quota_for
 
 
@@ -48,7 +48,9 @@ async def execute(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     engine.policy.check_stdin(stdin)
     async with request.app[ADMISSION].run(quota_for(request, identity)):
-        result = await engine.execute(run.spec.id, run.code, stdin, run.args, run.limits)
+        result = await request.app[DRAIN].run(
+            engine.execute(run.spec.id, run.code, stdin, run.args, run.limits)
+        )
     await request.app[HISTORY].record_quietly(
         result,
         code=run.code,

@@ -9,7 +9,7 @@ from .auth import optional_identity, required_teacher
 from .errors import ApiError
 from .exercises import parse_draft
 from .grading import grade
-from .keys import ADMISSION, ENGINE, EXERCISES, SETTINGS
+from .keys import ADMISSION, DRAIN, ENGINE, EXERCISES, SETTINGS
 from .runs import quota_for
 
 
@@ -44,13 +44,15 @@ async def validate(request: web.Request) -> web.Response:
     exercise = await request.app[EXERCISES].find(key)
     admission = request.app[ADMISSION]
     async with admission.caller(quota_for(request, identity)):
-        verdict = await grade(
-            engine,
-            exercise,
-            spec.id,
-            code,
-            container_slot=admission.container,
-            time_budget=request.app[SETTINGS].validation_seconds,
+        verdict = await request.app[DRAIN].run(
+            grade(
+                engine,
+                exercise,
+                spec.id,
+                code,
+                container_slot=admission.container,
+                time_budget=request.app[SETTINGS].validation_seconds,
+            )
         )
     if identity is not None:
         await request.app[EXERCISES].record_submission(

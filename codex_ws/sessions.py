@@ -21,6 +21,8 @@ import asyncpg
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from sandbox.owner import Owner
+
 log = logging.getLogger(__name__)
 
 REPLAY_EVENTS = 5000  # the stream keeps about this many events for late joiners
@@ -123,12 +125,40 @@ class SessionHub:
         await live.start()
         return live
 
+    async def abort_left_behind(self) -> int:
+        """Mark `aborted` the sessions that processes of this host were running when they died.
+
+        What their streams hold becomes the stored transcript, and the streams expire.
+        """
+        rows = await self.pool.fetch("SELECT id, owner FROM sessions WHERE state = 'running'")
+        orphans = [str(row["id"]) for row in rows if _owner_is_gone(row["owner"])]
+        for session_id in orphans:
+            try:
+                _, events = _decode(await self.redis.xrange(self.events_key(session_id)))
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.delete(self.info_key(session_id))
+                    pipe.expire(self.events_key(session_id), FINISHED_STREAM_SECONDS)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.warning("session %s: its live events are lost: %s", session_id, exc)
+                events = []
+            await self.pool.execute(
+                """UPDATE sessions SET state = 'aborted', transcript = $2::jsonb
+                   WHERE id = $1 AND state = 'running'""",
+                uuid.UUID(session_id),
+                json.dumps(_capped(events)),
+            )
+        if orphans:
+            log.info("marked %d session(s) of processes that died as aborted", len(orphans))
+        return len(orphans)
+
     async def find(self, session_id: str) -> SessionInfo | None:
         """A session, live from Redis, else from PostgreSQL."""
         try:
             raw = await self.redis.get(self.info_key(session_id))
+            redis_answered = True
         except (RedisError, OSError):
-            raw = None
+            raw, redis_answered = None, False
         if raw is not None:
             return SessionInfo(**json.loads(raw))
         try:
@@ -139,7 +169,7 @@ class SessionHub:
         if row is None:
             return None
         info = _from_row(row)
-        if info.state == "running":
+        if info.state == "running" and redis_answered:
             info.state = "aborted"  # nobody keeps it alive any more
         return info
 
@@ -286,7 +316,7 @@ class LiveSession:
             await asyncio.wait(tasks, timeout=FLUSH_SECONDS)
 
     def _keep(self, event: Event) -> None:
-        if len(self.transcript) >= TRANSCRIPT_EVENTS or self._transcript_chars > TRANSCRIPT_CHARS:
+        if _transcript_full(len(self.transcript), self._transcript_chars):
             return
         self._transcript_chars += len(event.get("data", ""))
         self.transcript.append(event)
@@ -321,6 +351,27 @@ class LiveSession:
                 self._dropped += 1
                 if self._dropped == 1:
                     log.warning("session %s: events not reaching watchers: %s", self.info.id, exc)
+
+
+def _transcript_full(events: int, chars: int) -> bool:
+    return events >= TRANSCRIPT_EVENTS or chars > TRANSCRIPT_CHARS
+
+
+def _capped(events: list[Event]) -> list[Event]:
+    """The events a transcript keeps: the first ones, up to its caps."""
+    kept: list[Event] = []
+    chars = 0
+    for event in events:
+        if _transcript_full(len(kept), chars):
+            break
+        chars += len(event.get("data", ""))
+        kept.append(event)
+    return kept
+
+
+def _owner_is_gone(label: str) -> bool:
+    owner = Owner.parse(label)
+    return owner is not None and owner.is_gone()
 
 
 def _decode(entries: Any) -> tuple[str | None, list[Event]]:

@@ -11,9 +11,10 @@ from aiohttp import WSMsgType, web
 from .auth import required_identity
 from .errors import ApiError
 from .keys import SESSIONS
+from .outbox import Outbox
 from .sessions import SessionInfo, SessionUnavailable
 from .tokens import Identity
-from .ws_connection import Outbox, close_code_for, open_socket, refuse
+from .ws_connection import accept, close_code_for, open_socket, refuse
 
 
 def _may_see(identity: Identity, session: SessionInfo) -> bool:
@@ -49,8 +50,8 @@ async def watch(request: web.Request) -> web.WebSocketResponse:
         session = await _visible(request, identity, request.match_info["id"])
     except ApiError as exc:
         return await refuse(await open_socket(request), close_code_for(exc), exc.message)
-    ws = await open_socket(request)
-    outbox = Outbox(ws)
+    outbox = await accept(request)
+    ws = outbox.ws
     follower = asyncio.create_task(_follow(request, outbox, session))
     try:
         while True:

@@ -100,7 +100,17 @@ class Settings:
     pool_sizes: dict[str, int] = field(default_factory=dict)
     pool_max_age_seconds: float = 300.0
     ws_max_message_bytes: int = 256 * 1024
+    shutdown_grace_seconds: float = 10.0
     policy: LimitPolicy = field(default_factory=LimitPolicy)
+
+    def __post_init__(self) -> None:
+        warm = sum(self.pool_sizes.values())
+        if self.max_containers <= warm:
+            raise SettingsError(
+                f"CODEX_MAX_CONTAINERS ({self.max_containers}) must be more than the warm "
+                f"containers of CODEX_POOL ({warm}): they count toward it, and runs need room "
+                "too; raise the one or lower the other"
+            )
 
     @property
     def development(self) -> bool:
@@ -162,5 +172,6 @@ class Settings:
             ws_max_message_bytes=_int(env, "CODEX_WS_MAX_MESSAGE_BYTES", 256 * 1024, 1024),
             pool_sizes=_sizes(env, "CODEX_POOL", DEFAULT_POOL),
             pool_max_age_seconds=_float(env, "CODEX_POOL_MAX_AGE_SECONDS", 300.0),
+            shutdown_grace_seconds=_float(env, "CODEX_SHUTDOWN_GRACE_SECONDS", 10.0),
             policy=policy,
         )

@@ -15,16 +15,25 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from sandbox import ExitEvent, OutputEvent, Result, RunEvent, SandboxError, StageEvent
+from sandbox import (
+    ExitEvent,
+    OutputEvent,
+    Result,
+    RunEvent,
+    RunStatus,
+    SandboxError,
+    StageEvent,
+)
 from sandbox.result import collect
 
 from .auth import optional_identity
 from .errors import ApiError
-from .keys import ADMISSION, ENGINE, HISTORY, PUMPS, SESSIONS
+from .keys import ADMISSION, DRAIN, ENGINE, HISTORY, PUMPS, SESSIONS
+from .outbox import Outbox
 from .runs import RunRequest, parse_run, quota_for
 from .sessions import SessionInfo
 from .tokens import Identity
-from .ws_connection import Outbox, close_code_for, open_socket, refuse
+from .ws_connection import accept, close_code_for, open_socket, refuse
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +46,7 @@ def event_message(event: RunEvent) -> dict[str, Any]:
         return {"type": event.stream, "data": event.data}
     if isinstance(event, StageEvent):
         return {"type": "stage", "stage": event.stage}
-    return {
+    message = {
         "type": "exit",
         "status": str(event.status),
         "exitCode": event.exit_code,
@@ -46,6 +55,9 @@ def event_message(event: RunEvent) -> dict[str, Any]:
         "truncated": event.truncated,
         "durationMs": event.duration_ms,
     }
+    if event.status is RunStatus.INTERNAL_ERROR and event.message:
+        message["message"] = event.message  # what failed, and what to do
+    return message
 
 
 class LiveRun:
@@ -86,6 +98,7 @@ class LiveRun:
             await stack.enter_async_context(
                 app[ADMISSION].run(quota_for(self.request, self.identity))
             )
+            app[DRAIN].admit()
             run = await app[ENGINE].start(
                 spec.id, self.run_request.code, self.run_request.args, self.run_request.limits
             )
@@ -114,6 +127,7 @@ class LiveRun:
         pumps.add(self._pump)
         self._pump.add_done_callback(pumps.discard)
         self._pump.add_done_callback(_report_failure)
+        app[DRAIN].track(self._pump)
 
     async def stdin(self, data: str) -> None:
         self.session.publish({"type": "stdin", "data": data})
@@ -148,8 +162,11 @@ class LiveRun:
                     user_id=self.identity.user_id if self.identity else None,
                     client_ip=self.request.remote,
                 )
-            else:
-                self.session.publish(event_message(await self.run.wait()))
+            elif not self.exited:
+                # Ended from outside (the client left, or the server stops): say how.
+                message = event_message(await self.run.wait())
+                self.outbox.send(message)
+                self.session.publish(message)
             await self.session.finish(str(result.status) if result else "killed")
 
     def _relay(self, event: RunEvent) -> None:
@@ -171,8 +188,8 @@ async def run_socket(request: web.Request) -> web.WebSocketResponse:
     except ApiError as exc:
         ws = await open_socket(request)
         return await refuse(ws, close_code_for(exc), exc.message)
-    ws = await open_socket(request)
-    outbox = Outbox(ws)
+    outbox = await accept(request)
+    ws = outbox.ws
     current: LiveRun | None = None
     try:
         async for message in ws:

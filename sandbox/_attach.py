@@ -31,3 +31,11 @@ def close_stdin(stream: Stream) -> None:
     transport = response.connection.transport
     if transport is not None and not transport.is_closing() and transport.can_write_eof():
         transport.write_eof()
+
+
+def is_open(stream: Stream) -> bool:
+    """Whether the stream's connection to the engine still stands (a restart drops it)."""
+    response = stream._resp
+    connection = response.connection if response is not None else None
+    transport = connection.transport if connection is not None else None
+    return transport is not None and not transport.is_closing()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import aiohttp
 
 from ._attach import attach
 from .container_config import ENGINE_LABEL, OWNER_LABEL, SANDBOX_LABEL, container_config
-from .errors import EngineUnavailable, InvalidRequest
+from .errors import EngineUnavailable, InvalidRequest, engine_gone
 from .events import ExitEvent, OutputEvent, RunStatus
 from .framing import Mode, SourceFile, decode_files, encode_frame, new_nonce
 from .languages import LanguageRegistry, LanguageSpec
@@ -32,6 +33,8 @@ from .run import Run
 log = logging.getLogger(__name__)
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
+# How long a removal keeps trying while the engine does not answer (it may be restarting).
+REMOVAL_PATIENCE_SECONDS = 30
 
 
 def default_seccomp_profile() -> Path:
@@ -47,8 +50,15 @@ def docker_url() -> str:
 
 def unreachable(exc: BaseException) -> EngineUnavailable:
     return EngineUnavailable(
-        f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST "
-        f"({exc.__class__.__name__}: {exc})"
+        f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST; "
+        f"if it is restarting, try again in a few seconds ({exc.__class__.__name__}: {exc})"
+    )
+
+
+def lost_while_starting(spec: LanguageSpec, exc: BaseException) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"The Docker engine dropped the {spec.id} sandbox as it started (is dockerd "
+        f"restarting?): try again in a few seconds ({exc.__class__.__name__}: {exc})"
     )
 
 
@@ -80,6 +90,9 @@ class EngineConfig:
     pool_max_age_seconds: float = 300
     # Pooled containers start their language's runtime before the code arrives.
     warm_runtimes: bool = True
+    # Containers at once, warm ones included, each counted from its create to its removal
+    # (None: no cap). A create waits for room.
+    max_containers: int | None = None
 
 
 class Engine:
@@ -95,6 +108,8 @@ class Engine:
         self._seccomp = _compact_json(self.config.seccomp_profile)
         self._removals: set[asyncio.Task[None]] = set()
         self._live: set[str] = set()
+        cap = self.config.max_containers
+        self._room = asyncio.Semaphore(cap) if cap else None
         self._versions: dict[str, str] = {}
         self.pool: WarmPool | None = None
 
@@ -287,7 +302,9 @@ class Engine:
             await warm.stream.write_in(frame)
         except BaseException as exc:
             self._discard(warm)
-            if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
+            if engine_gone(exc):
+                raise lost_while_starting(spec, exc) from exc
+            if isinstance(exc, aiodocker.DockerError):
                 raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
             raise
         return Run(
@@ -332,7 +349,9 @@ class Engine:
             self._schedule_removal(container_id)
             with contextlib.suppress(Exception):
                 await stream.close()
-            if isinstance(exc, aiodocker.DockerError | aiohttp.ClientError | OSError):
+            if engine_gone(exc):
+                raise lost_while_starting(spec, exc) from exc
+            if isinstance(exc, aiodocker.DockerError):
                 raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
             raise
         born = asyncio.get_running_loop().time()
@@ -367,19 +386,25 @@ class Engine:
             await run.close()
 
     async def _create(self, spec: LanguageSpec, config: dict[str, Any], run_id: str) -> str:
+        if self._room is not None:
+            await self._room.acquire()  # held until the container is removed
         try:
             container = await self.docker.containers.create(config, name=f"codex-run-{run_id}")
-        except aiodocker.DockerError as exc:
-            if exc.status == 404:
+        except BaseException as exc:
+            if self._room is not None:
+                self._room.release()
+            if engine_gone(exc):
+                raise unreachable(exc) from exc
+            if isinstance(exc, aiodocker.DockerError):
+                if exc.status == 404:
+                    raise EngineUnavailable(
+                        f"The {spec.id} sandbox image {self.image_for(spec)} is missing: "
+                        f"build it with `codex-ws images build {spec.id}`"
+                    ) from exc
                 raise EngineUnavailable(
-                    f"The {spec.id} sandbox image {self.image_for(spec)} is missing: "
-                    f"build it with `codex-ws images build {spec.id}`"
+                    f"Docker refused to create the {spec.id} sandbox: {exc}"
                 ) from exc
-            raise EngineUnavailable(
-                f"Docker refused to create the {spec.id} sandbox: {exc}"
-            ) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise unreachable(exc) from exc
+            raise
         self._live.add(container.id)
         return str(container.id)
 
@@ -391,23 +416,32 @@ class Engine:
         task.add_done_callback(self._removals.discard)
 
     async def _remove(self, container_id: str) -> None:
-        for attempt in range(5):
-            try:
-                await self.docker.containers.container(container_id).delete(force=True, v=True)
-            except aiodocker.DockerError as exc:
-                if exc.status == 404:
-                    break
-                if exc.status == 409:  # removal already in progress
-                    await asyncio.sleep(0.2 * (attempt + 1))
-                    continue
-                log.warning("could not remove container %s: %s", container_id[:12], exc)
-                await asyncio.sleep(0.5 * (attempt + 1))
-            except (aiohttp.ClientError, OSError) as exc:
-                log.warning("could not remove container %s: %s", container_id[:12], exc)
-                await asyncio.sleep(0.5 * (attempt + 1))
-            else:
-                break
-        self._live.discard(container_id)
+        """Force-remove a container; through an engine restart, keep trying for a while."""
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + REMOVAL_PATIENCE_SECONDS
+        try:
+            for attempt in itertools.count(1):
+                try:
+                    await self.docker.containers.container(container_id).delete(force=True, v=True)
+                except (aiodocker.DockerError, aiohttp.ClientError, OSError) as exc:
+                    if engine_gone(exc):
+                        if loop.time() >= give_up_at:
+                            log.warning("could not remove container %s: %s", container_id[:12], exc)
+                            return
+                    elif isinstance(exc, aiodocker.DockerError) and exc.status == 404:
+                        return
+                    elif attempt >= 5:
+                        log.warning("could not remove container %s: %s", container_id[:12], exc)
+                        return
+                else:
+                    return
+                # Again: the engine may be back, or a removal in progress (409) over.
+                await asyncio.sleep(min(0.2 * attempt, 2))
+        finally:
+            if container_id in self._live:
+                self._live.discard(container_id)
+                if self._room is not None:
+                    self._room.release()
 
     async def sweep(self, *, every_owner: bool = False) -> int:
         """Remove sandbox containers whose owning process on this host is gone.
@@ -421,12 +455,7 @@ class Engine:
         for container in containers:
             labels = container._container.get("Labels") or {}
             owner = Owner.parse(labels.get(OWNER_LABEL, ""))
-            if every_owner or (
-                owner is not None
-                and owner.host == self.owner.host
-                and owner != self.owner
-                and not owner.is_alive_here()
-            ):
+            if every_owner or (owner is not None and owner.is_gone()):
                 doomed.append(container.id)
         await asyncio.gather(*(self._remove(c) for c in doomed))
         return len(doomed)

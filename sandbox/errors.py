@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import aiodocker
+import aiohttp
+
+# The status aiodocker gives an engine it cannot connect to.
+NO_CONNECTION = 900
+
 
 class SandboxError(Exception):
     """Root of every error the sandbox raises on purpose."""
@@ -41,3 +47,10 @@ class EngineUnavailable(SandboxError):
     """The Docker engine does not answer, or an image is missing."""
 
     code = "unavailable"
+
+
+def engine_gone(exc: BaseException) -> bool:
+    """Whether `exc` says the engine did not answer (stopped, restarting, out of reach)."""
+    if isinstance(exc, aiodocker.DockerError):
+        return exc.status == NO_CONNECTION
+    return isinstance(exc, aiohttp.ClientError | OSError)

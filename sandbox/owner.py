@@ -26,7 +26,11 @@ class Owner:
 
     @classmethod
     def current(cls) -> Owner:
-        pid = os.getpid()
+        return cls.of_process(os.getpid())
+
+    @classmethod
+    def of_process(cls, pid: int) -> Owner:
+        """The owner that process `pid` of this host labels its containers with."""
         return cls(socket.gethostname(), pid, _start_time(pid) or "0")
 
     @classmethod
@@ -43,3 +47,10 @@ class Owner:
     def is_alive_here(self) -> bool:
         """True when this owner is a live process on this host."""
         return self.host == socket.gethostname() and _start_time(self.pid) == self.start_time
+
+    def is_gone(self) -> bool:
+        """True when this owner was a process of this host that no longer runs.
+
+        Owners on other hosts are never gone as far as this host can tell.
+        """
+        return self.host == socket.gethostname() and not self.is_alive_here()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aiodocker.stream import Stream
 
+from ._attach import is_open
 from .languages import LanguageSpec
 from .limits import Limits
 
@@ -23,6 +24,8 @@ REFILL_BACKOFF_SECONDS = (0.5, 1, 2, 5, 10)
 # A refill waits this long after a run took a container: creating and starting one costs
 # Docker a good part of a CPU, which the run that just started should not have to share.
 REFILL_DELAY_SECONDS = 0.3
+# How often idle containers are checked: an engine restart kills them and drops their streams.
+CHECK_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -105,7 +108,7 @@ class WarmPool:
             if not _fits(warm.limits, limits):
                 lane.ready.appendleft(warm)  # still good for the next ordinary run
                 return None
-            if now - warm.born <= self._max_age:
+            if now - warm.born <= self._max_age and is_open(warm.stream):
                 asyncio.get_running_loop().call_later(REFILL_DELAY_SECONDS, lane.wanted.set)
                 return warm
             self._discard(warm)
@@ -150,17 +153,20 @@ class WarmPool:
             self._grown.set()
 
     async def _wait_for_need(self, lane: _Lane) -> None:
-        """Until the lane is short (a run took one, or an old one was recycled)."""
+        """Until the lane is short (a run took one, or one was recycled)."""
         while len(lane.ready) >= lane.size:
             lane.wanted.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lane.wanted.wait(), timeout=self._max_age / 4)
-            self._recycle_old(lane)
+                await asyncio.wait_for(lane.wanted.wait(), timeout=CHECK_SECONDS)
+            self._recycle(lane)
 
-    def _recycle_old(self, lane: _Lane) -> None:
+    def _recycle(self, lane: _Lane) -> None:
+        """Replace the containers that are too old, or whose stream the engine dropped."""
         now = asyncio.get_running_loop().time()
-        while lane.ready and now - lane.ready[0].born > self._max_age:
-            self._discard(lane.ready.popleft())
+        for warm in list(lane.ready):
+            if now - warm.born > self._max_age or not is_open(warm.stream):
+                lane.ready.remove(warm)
+                self._discard(warm)
 
 
 def _fits(warm: Limits, wanted: Limits) -> bool:

@@ -15,7 +15,7 @@ from aiodocker.stream import Stream
 
 from ._attach import close_stdin
 from ._event_buffer import EventBuffer
-from .errors import InvalidRequest
+from .errors import InvalidRequest, engine_gone
 from .events import ExitEvent, RunEvent, RunStatus, StageEvent, StageName
 from .framing import Marker, MarkerScanner, Mode
 from .languages import LanguageSpec
@@ -194,9 +194,15 @@ class Run:
             raise
         except Exception as exc:
             log.warning("run %s: the sandbox failed: %s", self.id, exc)
-            self._finish(
-                self._verdict(None, oom=False, failure=f"The sandbox failed while running: {exc}")
-            )
+            if engine_gone(exc):
+                failure = (
+                    "The Docker engine stopped answering while the program ran (is dockerd "
+                    "restarting?), so the program was lost: run it again in a few seconds "
+                    f"({exc.__class__.__name__}: {exc})"
+                )
+            else:
+                failure = f"The sandbox failed while running: {exc}"
+            self._finish(self._verdict(None, oom=False, failure=failure))
 
     async def _exit_status(self) -> tuple[int | None, bool]:
         waited: dict[str, Any] = await self._container.wait()

@@ -1,16 +1,20 @@
-"""Live sessions under strain: Redis going away mid-session, and many sessions at once."""
+"""Live sessions and runs under strain: Redis going away (mid-session, and restarting under REST
+runs), and many sessions at once."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from sandbox import Engine
 from tests.conftest import assert_nothing_left
@@ -27,11 +31,16 @@ for line in sys.stdin:
 
 
 class PrivateRedis:
-    """A redis-server of this test's own, which it can stop and start again."""
+    """A redis-server of this test's own, which it can stop and start again.
 
-    def __init__(self) -> None:
+    With `keep_data`, it saves on stop and loads on start, as a Redis with persistence does.
+    """
+
+    def __init__(self, *, keep_data: bool = False) -> None:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.folder = tempfile.mkdtemp(prefix="codex-redis-")
+        self.save = "3600 1" if keep_data else ""
 
     @property
     def url(self) -> str:
@@ -48,7 +57,9 @@ class PrivateRedis:
                 "--bind",
                 "127.0.0.1",
                 "--save",
-                "",
+                self.save,
+                "--dir",
+                self.folder,
                 "--appendonly",
                 "no",
             ],
@@ -67,6 +78,10 @@ class PrivateRedis:
             self.process.wait(timeout=10)
             self.process = None
 
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
 
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
@@ -75,7 +90,32 @@ def private_redis() -> Iterator[PrivateRedis]:
     try:
         yield redis
     finally:
-        redis.stop()
+        redis.remove()
+
+
+async def _stored(client: Client, student: Account, session_id: str) -> None:
+    """The session that ended without Redis is in PostgreSQL: as a session, and a run."""
+    path = f"/api/sessions/{session_id}"
+    async with asyncio.timeout(10):  # the bookkeeping follows the exit
+        while (shown := await (await client.get(path, headers=student.headers)).json())[
+            "state"
+        ] == "running":
+            await asyncio.sleep(0.1)
+    assert (shown["state"], shown["status"]) == ("finished", "ok")
+    assert {"type": "stdin", "data": "still here\n"} in shown["events"]
+    listed = await (await client.get("/api/executions", headers=student.headers)).json()
+    runs = {item["id"]: item for item in listed["executions"]}
+    assert runs[session_id]["source"] == "ws"
+    assert runs[session_id]["output"] == "ready\necho still here\n"
+
+
+async def _health(client: Client, status: int) -> None:
+    """Health says whether Redis answers (a reconnect may take a moment)."""
+    async with asyncio.timeout(10):
+        while (response := await client.get("/api/health")).status != status:
+            await asyncio.sleep(0.2)
+    redis_check = (await response.json())["checks"]["redis"]
+    assert redis_check["ok"] is (status == 200), redis_check
 
 
 async def test_redis_going_away_mid_session(
@@ -96,17 +136,23 @@ async def test_redis_going_away_mid_session(
         private_redis.stop()
         await run_ws.send_json({"type": "stdin", "data": "still here\n"})
         assert "echo still here" in await output_until(run_ws, "echo still here")
+        # Without Redis nobody can tell it is alive, but nothing says it is gone either.
+        shown = await client.get(f"/api/sessions/{session_id}", headers=student.headers)
+        assert (await shown.json())["state"] == "running"
         error = await next_message(watcher, within=15)
         assert (error["type"], error["code"]) == ("error", "unavailable")
         assert "reconnect" in error["message"]
 
         await run_ws.send_json({"type": "eof"})
         assert (await until(run_ws, "exit"))[-1]["status"] == "ok"
+        await _stored(client, student, session_id)
+        await _health(client, 503)
         await run_ws.send_json({"type": "run", "language": "python", "code": "print('no redis')"})
         messages = await until(run_ws, "exit")
         assert "".join(m.get("data", "") for m in messages) == "no redis\n"
 
         private_redis.start()
+        await _health(client, 200)
         await run_ws.send_json({"type": "run", "language": "python", "code": ECHO})
         session_id = (await next_message(run_ws))["sessionId"]
         await output_until(run_ws, "ready\n")
@@ -120,6 +166,47 @@ async def test_redis_going_away_mid_session(
         await watcher.close()
     finally:
         await client.close()
+    await assert_nothing_left(engine)
+
+
+async def test_redis_restarting_under_rest_runs(engine: Engine, caplog: Any) -> None:
+    """A REST run admitted before Redis stops finishes and answers; meanwhile limits are kept per
+    process (and that is logged); when Redis comes back with its data, the run's lease, which
+    could not be released while it was away, is released, so the caller's runs are theirs."""
+    caplog.set_level(logging.INFO, logger="codex_ws.admission")
+    redis = PrivateRedis(keep_data=True)
+    redis.start()
+    settings = make_settings(redis_url=redis.url, concurrent_runs_per_user=1)
+    client: Client = await start_client(settings)
+    store = aioredis.Redis.from_url(redis.url)
+    leases = f"{settings.redis_prefix}:active:ip:127.0.0.1"
+
+    async def run(seconds: float) -> int:
+        code = f"import time\ntime.sleep({seconds})\nprint('done')"
+        response = await client.post("/api/execute", json={"language": "python", "code": code})
+        body = await response.json()
+        assert response.status == 429 or body["output"] == "done\n", body
+        return response.status
+
+    try:
+        first = asyncio.create_task(run(2))
+        async with asyncio.timeout(30):
+            while not await store.zcard(leases):
+                await asyncio.sleep(0.05)
+        redis.stop()  # saves the lease with the rest
+        assert await first == 200
+        assert "keeping limits per process" in caplog.text
+        assert sorted(await asyncio.gather(run(1), run(1))) == [200, 429]
+
+        redis.start()
+        await store.connection_pool.disconnect()
+        assert await run(0) == 200
+        assert "limits are shared again" in caplog.text
+        assert await store.zcard(leases) == 0
+    finally:
+        await client.close()
+        await store.aclose()
+        redis.remove()
     await assert_nothing_left(engine)
 
 

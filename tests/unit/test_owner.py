@@ -19,3 +19,11 @@ def test_another_host_is_never_alive_here() -> None:
 def test_garbage_labels_do_not_parse() -> None:
     assert Owner.parse("") is None
     assert Owner.parse("host/abc:1") is None
+
+
+def test_a_dead_process_of_this_host_is_gone_and_others_are_not() -> None:
+    me = Owner.current()
+    assert not me.is_gone()
+    assert Owner(me.host, me.pid, "1").is_gone()
+    assert not Owner("elsewhere", 1, "1").is_gone()
+    assert Owner.of_process(me.pid) == me

@@ -48,3 +48,17 @@ def test_secrets_never_show_in_a_repr() -> None:
     assert "very-secret-value" not in repr(settings)
     assert "hunter2" not in repr(settings)
     assert repr(Secret("x")) == "Secret('**********')"
+
+
+def test_the_container_cap_leaves_room_for_runs_beside_the_warm_pool() -> None:
+    env = {"CODEX_JWT_SECRET": "s" * 40, "CODEX_MAX_CONTAINERS": "5"}
+    with pytest.raises(SettingsError, match=r"CODEX_MAX_CONTAINERS \(5\) must be more than"):
+        Settings.from_env(env | {"CODEX_POOL": "python=3,java=2"})
+    assert Settings.from_env(env | {"CODEX_POOL": "python=4"}).max_containers == 5
+
+
+def test_the_shutdown_grace_period_is_read() -> None:
+    env = {"CODEX_JWT_SECRET": "s" * 40}
+    assert Settings.from_env(env).shutdown_grace_seconds == 10.0
+    settings = Settings.from_env(env | {"CODEX_SHUTDOWN_GRACE_SECONDS": "2.5"})
+    assert settings.shutdown_grace_seconds == 2.5
