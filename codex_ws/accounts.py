@@ -56,8 +56,12 @@ async def hash_password(password: str) -> str:
 
 
 async def check_password(password: str, hashed: str | bytes) -> bool:
+    secret = password.encode()
+    if len(secret) > MAX_PASSWORD_BYTES:
+        # Registration refuses these, so none can match (and bcrypt refuses to check one).
+        return False
     stored = hashed.encode() if isinstance(hashed, str) else hashed
-    return await asyncio.to_thread(bcrypt.checkpw, password.encode(), stored)
+    return await asyncio.to_thread(bcrypt.checkpw, secret, stored)
 
 
 class Accounts:
@@ -88,11 +92,14 @@ class Accounts:
 
     async def authenticate(self, email: str, password: str) -> User:
         """The account with these credentials; the same `unauthorized` whatever was wrong."""
-        row = await self.pool.fetchrow(
-            """SELECT id, email, name, role, created_at, password_hash
-               FROM users WHERE lower(email) = lower($1)""",
-            email,
-        )
+        # No stored email holds a NUL (PostgreSQL's text cannot), so none can match.
+        row = None
+        if "\x00" not in email:
+            row = await self.pool.fetchrow(
+                """SELECT id, email, name, role, created_at, password_hash
+                   FROM users WHERE lower(email) = lower($1)""",
+                email,
+            )
         matches = await check_password(password, row["password_hash"] if row else _DUMMY_HASH)
         if row is None or not matches:
             raise ApiError("unauthorized", "Wrong email or password")

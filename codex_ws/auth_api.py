@@ -22,7 +22,7 @@ def _signed_in(request: web.Request, user: User, status: int = 200) -> web.Respo
 def _email(data: dict[str, Any]) -> str:
     email = body.string(data, "email", max_length=254).strip()
     local, at, domain = email.rpartition("@")
-    if not at or not local or "." not in domain or any(c.isspace() for c in email):
+    if not at or not local or "." not in domain or not all(c.isprintable() for c in email):
         raise ApiError("invalid_request", "'email' must be an email address")
     return email
 
@@ -35,7 +35,7 @@ async def register(request: web.Request) -> web.Response:
         raise ApiError("invalid_request", "'password' must be at least 8 characters")
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise ApiError("invalid_request", f"'password' must be at most {MAX_PASSWORD_BYTES} bytes")
-    name = body.string(data, "name", max_length=100).strip()
+    name = body.without_nul(body.string(data, "name", max_length=100).strip(), "name")
     if not name:
         raise ApiError("invalid_request", "'name' must not be empty")
     asked = body.optional_string(data, "role", "student")

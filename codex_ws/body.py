@@ -10,13 +10,34 @@ from aiohttp import web
 from .errors import ApiError
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object (the app's `client_max_size` caps its size: 413)."""
-    raw = await request.read()
+def parse_json(raw: str | bytes, what: str = "The request body") -> Any:
+    """JSON text as Python values, or `invalid_json` / `invalid_request` saying what is wrong.
+
+    Besides text that is not JSON, two things are refused: nesting so deep that the parser
+    runs out of recursion, and a `\\uD800`-style escape that is not part of a surrogate pair
+    (the parser accepts it, but the string is no text: it cannot be encoded, stored or sent on).
+    """
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise ApiError("invalid_json", f"{what} is nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
-        raise ApiError("invalid_json", "The request body is not valid JSON") from None
+        raise ApiError("invalid_json", f"{what} is not valid JSON") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ApiError(
+            "invalid_request",
+            f"{what} has a \\u escape that is half a surrogate pair: strings must be text",
+        ) from None
+    except RecursionError:
+        raise ApiError("invalid_json", f"{what} is nested too deeply") from None
+    return data
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object (the app's `client_max_size` caps its size: 413)."""
+    data = parse_json(await request.read())
     if not isinstance(data, dict):
         raise ApiError("invalid_request", "The request body must be a JSON object")
     return data
@@ -30,6 +51,13 @@ def string(data: dict[str, Any], name: str, *, max_length: int | None = None) ->
         raise ApiError("invalid_request", f"'{name}' must be a string")
     if max_length is not None and len(value) > max_length:
         raise ApiError("invalid_request", f"'{name}' is longer than {max_length} characters")
+    return value
+
+
+def without_nul(value: str, name: str) -> str:
+    """`value`, unless it holds a NUL character, which PostgreSQL's text cannot store."""
+    if "\x00" in value:
+        raise ApiError("invalid_request", f"'{name}' cannot contain NUL characters")
     return value
 
 

@@ -64,7 +64,7 @@ async def execute(request: web.Request) -> web.Response:
 async def executions(request: web.Request) -> web.Response:
     identity = required_identity(request)
     raw = request.query.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
         raise ApiError("invalid_request", "'limit' must be a whole number from 1 to 100")
     items = await request.app[HISTORY].recent(identity.user_id, int(raw))
     return web.json_response({"executions": items})

@@ -15,6 +15,7 @@ import asyncpg
 import yaml
 from asyncpg.pool import PoolConnectionProxy
 
+from .body import without_nul
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def parse_draft(data: dict[str, Any], languages: tuple[str, ...]) -> ExerciseDra
             raise ApiError("invalid_request", f"'{name}' must be a non-empty string")
         if len(value) > max_length:
             raise ApiError("invalid_request", f"'{name}' is longer than {max_length} characters")
-        return value
+        return without_nul(value, name)
 
     title = text("title", max_length=200)
     slug = data.get("slug") or slugify(title)
@@ -112,6 +113,8 @@ def parse_draft(data: dict[str, Any], languages: tuple[str, ...]) -> ExerciseDra
         raise ApiError(
             "invalid_request", f"'starterCode' has unknown languages: {', '.join(unknown)}"
         )
+    for language, code in starter.items():
+        without_nul(code, f"starterCode.{language}")
     raw_cases = data.get("cases")
     if not isinstance(raw_cases, list) or not raw_cases or len(raw_cases) > 50:
         raise ApiError("invalid_request", "'cases' must be a list of 1 to 50 test cases")
@@ -127,7 +130,9 @@ def parse_draft(data: dict[str, Any], languages: tuple[str, ...]) -> ExerciseDra
                 "invalid_request",
                 f"cases[{index}] must be {{'input': str, 'output': str, 'hidden'?: bool}}",
             )
-        cases.append(TestCase(case.get("input", ""), case["output"], case.get("hidden", False)))
+        given = without_nul(case.get("input", ""), f"cases[{index}].input")
+        expected = without_nul(case["output"], f"cases[{index}].output")
+        cases.append(TestCase(given, expected, case.get("hidden", False)))
     return ExerciseDraft(
         slug=slug,
         title=title,
@@ -176,6 +181,8 @@ class Exercises:
 
     async def find(self, key: str) -> Exercise:
         """An exercise by id or slug, with its test cases; `not_found` otherwise."""
+        if "\x00" in key:  # no slug has one, and PostgreSQL's text cannot hold one
+            raise ApiError("not_found", f"No exercise {key!r}")
         try:
             exercise_id: uuid.UUID | None = uuid.UUID(key)
         except ValueError:

@@ -73,9 +73,13 @@ async def watch(request: web.Request) -> web.WebSocketResponse:
                 outbox.error("read_only", "Watching is read-only: only 'ping' is accepted")
     finally:
         follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
-        await outbox.flush_and_stop()
-        await ws.close()
+        try:
+            await asyncio.gather(follower, return_exceptions=True)
+            await outbox.flush_and_stop()
+        finally:
+            # Also when the connection is lost meanwhile and aiohttp cancels this handler.
+            await outbox.stop()
+            await ws.close()
     return ws
 
 

@@ -7,7 +7,6 @@ turns the engine's events into messages for the client, the watchers and the his
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from sandbox import (
 )
 from sandbox.result import collect
 
+from . import body
 from .auth import optional_identity
 from .errors import ApiError
 from .keys import ADMISSION, DRAIN, ENGINE, HISTORY, PUMPS, SESSIONS
@@ -202,10 +202,15 @@ async def run_socket(request: web.Request) -> web.WebSocketResponse:
             if current is not None and current.done:
                 current = None
     finally:
-        if current is not None:
-            await (current.settle() if current.exited else current.stop())
-        await outbox.flush_and_stop()
-        await ws.close()
+        try:
+            if current is not None:
+                await (current.settle() if current.exited else current.stop())
+            await outbox.flush_and_stop()
+        finally:
+            # Also when the connection is lost meanwhile: aiohttp then cancels this handler,
+            # and a writer left waiting would be destroyed while pending.
+            await outbox.stop()
+            await ws.close()
     return ws
 
 
@@ -221,9 +226,9 @@ async def _handle(
         await current.settle()
         current = None
     try:
-        message = json.loads(text)
-    except ValueError:
-        outbox.error("invalid_json", "Messages must be JSON objects")
+        message = body.parse_json(text, "The message")
+    except ApiError as exc:
+        outbox.error(exc.code, exc.message)
         return current
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         outbox.error("invalid_message", "Messages must be JSON objects with a string 'type'")

@@ -85,6 +85,8 @@ class LimitPolicy:
         size = len(code.encode())
         if size > self.max_code_bytes:
             raise PayloadTooLarge(f"Code is {size} bytes; the limit is {self.max_code_bytes} bytes")
+        if "\x00" in code:
+            raise InvalidRequest("Code cannot contain NUL characters")
         if len(args) > self.max_args:
             raise InvalidRequest(f"At most {self.max_args} arguments are allowed, got {len(args)}")
         for arg in args:

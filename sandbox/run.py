@@ -105,6 +105,8 @@ class Run:
         self._run_started_at: float | None = None
         self._exit: ExitEvent | None = None
         self._finished = asyncio.Event()
+        # Set at the runner's first marker (or the end): the container's init is up by then.
+        self._runner_spoke = asyncio.Event()
         self._consumed = False
         first_deadline = limits.compile_timeout_ms if compiles else limits.timeout_ms
         self._watchdog = asyncio.create_task(self._expire_after(first_deadline / 1000))
@@ -159,6 +161,13 @@ class Run:
             raise InvalidRequest(
                 f"Unsupported signal {name!r}; use one of {', '.join(ALLOWED_SIGNALS)}"
             )
+        if name != "SIGKILL":
+            # Docker's init drops a signal that arrives before it has set up forwarding (the
+            # kernel ignores a signal with the default action for a PID namespace's init), and
+            # a run is handed over as soon as its frame is written, which can be earlier.
+            # Once the runner has written a marker, its init forwards signals. SIGKILL cannot
+            # be ignored and kills the whole container at any time.
+            await self._runner_spoke.wait()
         if self._exit is None:
             await self._kill(name)
 
@@ -253,6 +262,7 @@ class Run:
         self._finish(self._verdict(code if signal_number == 0 else 128 + signal_number, False))
 
     def _on_marker(self, marker: Marker) -> None:
+        self._runner_spoke.set()
         if marker.event == "compile":
             self._stage = "compile"
             self.served_warm = marker.argument == "warm"
@@ -377,6 +387,7 @@ class Run:
         self._watchdog.cancel()
         self._buffer.put(exit_event)
         self._finished.set()
+        self._runner_spoke.set()
 
     def _rearm_watchdog(self, seconds: float) -> None:
         self._watchdog.cancel()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 
@@ -20,13 +21,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(env: Mapping[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """A server on a free loopback port, and its base URL."""
+def start_server(
+    env: Mapping[str, str], log: IO[bytes] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A server on a free loopback port, and its base URL; its log goes to `log` if given."""
     port = free_port()
     process = subprocess.Popen(
         [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=dict(env),
         stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     return process, f"http://127.0.0.1:{port}"
 

@@ -66,6 +66,8 @@ async def test_wrong_password_and_unknown_email_answer_the_same(
         ({"email": "a@b.test", "password": 12345678, "name": "A"}, "'password' must be a string"),
         ({"email": "a@b.test", "password": "x" * 100, "name": "A"}, "at most 72 bytes"),
         ({"email": "a@b.test", "password": "long enough", "name": "A", "role": "admin"}, "role"),
+        ({"email": "a\x00@b.test", "password": "long enough", "name": "A"}, "email"),
+        ({"email": "a@b.test", "password": "long enough", "name": "A\x00"}, "NUL"),
     ],
 )
 async def test_bad_registrations_say_what_is_wrong(
@@ -75,6 +77,20 @@ async def test_bad_registrations_say_what_is_wrong(
         await client.post("/api/auth/register", json=payload), 400, "invalid_request"
     )
     assert fragment in body["error"]
+
+
+async def test_logins_no_account_can_have_are_refused_like_any_other(
+    client: Client, student: Account
+) -> None:
+    """A password over bcrypt's 72 bytes, or an email with a NUL, can match no account."""
+    for email, password in [
+        (student.email, "x" * 73),
+        (student.email, "é" * 40),
+        (student.email + "\x00", "correct horse"),
+    ]:
+        response = await client.post("/api/auth/login", json={"email": email, "password": password})
+        body = await assert_error(response, 401, "unauthorized")
+        assert body["error"] == "Wrong email or password"
 
 
 async def test_a_teacher_needs_the_teacher_code(client: Client, sign_up: SignUp) -> None:

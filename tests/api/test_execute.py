@@ -120,6 +120,31 @@ async def test_a_body_that_is_not_json(client: Client) -> None:
     await assert_error(response, 400, "invalid_request")
 
 
+async def test_json_that_is_no_text_or_too_deep_is_refused(client: Client) -> None:
+    """A lone surrogate escape is valid JSON but no text; deep nesting exhausts the parser."""
+    for raw, code in [
+        (rb'{"language": "python", "code": "print(1)", "stdin": "\ud800"}', "invalid_request"),
+        (rb'{"language": "python", "code": "\udfff"}', "invalid_request"),
+        (b'{"language": "python", "code": "x", "args": ' + b"[" * 50_000, "invalid_json"),
+        (b"[" * 50_000 + b"]" * 50_000, "invalid_json"),
+    ]:
+        response = await client.post(
+            "/api/execute", data=raw, headers={"Content-Type": "application/json"}
+        )
+        await assert_error(response, 400, code)
+
+
+async def test_code_with_a_nul_is_refused(client: Client, student: Account) -> None:
+    """PostgreSQL's text cannot hold NUL, so such a run could not be recorded."""
+    response = await client.post(
+        "/api/execute",
+        json={"language": "python", "code": "print(1)\x00"},
+        headers=student.headers,
+    )
+    body = await assert_error(response, 400, "invalid_request")
+    assert "NUL" in body["error"]
+
+
 async def test_code_over_the_cap_is_too_large(client: Client) -> None:
     response = await client.post(
         "/api/execute", json={"language": "python", "code": "#" * (65 * 1024)}
@@ -183,7 +208,8 @@ async def test_runs_are_recorded_in_the_callers_history(client: Client, student:
 
 async def test_history_needs_a_token_and_a_sane_limit(client: Client, student: Account) -> None:
     await assert_error(await client.get("/api/executions"), 401, "unauthorized")
-    for limit in ("0", "1000", "abc", "-1"):
+    # U+00B2 (superscript two) and U+FF15 (fullwidth five) are digits to str.isdigit().
+    for limit in ("0", "1000", "abc", "-1", "%C2%B2", "%EF%BC%95"):
         response = await client.get(f"/api/executions?limit={limit}", headers=student.headers)
         await assert_error(response, 400, "invalid_request")
 

@@ -51,6 +51,7 @@ async def test_an_exercise_shows_only_its_public_cases(client: Client) -> None:
 
 async def test_an_unknown_exercise_is_not_found(client: Client) -> None:
     await assert_error(await client.get("/api/exercises/no-such-thing"), 404, "not_found")
+    await assert_error(await client.get("/api/exercises/a%00b"), 404, "not_found")
     response = await client.post(
         "/api/exercises/validate",
         json={"exerciseId": "no-such-thing", "language": "python", "code": "x"},
@@ -118,6 +119,10 @@ async def test_bad_validation_requests(client: Client) -> None:
         ({"exerciseId": "sum-two-numbers", "language": "cobol", "code": "x"}, "unknown_language"),
         ({"exerciseId": "sum-two-numbers", "language": "python"}, "invalid_request"),
         ({"exerciseId": ["x"], "language": "python", "code": "x"}, "invalid_request"),
+        (
+            {"exerciseId": "sum-two-numbers", "language": "python", "code": "\x00"},
+            "invalid_request",
+        ),
     ]:
         response = await client.post("/api/exercises/validate", json=payload)
         await assert_error(response, 400, code)
@@ -168,6 +173,10 @@ async def test_bad_drafts_say_what_is_wrong(client: Client, teacher: Account) ->
         ({"slug": "Not A Slug"}, "'slug'"),
         ({"starterCode": {"cobol": "x"}}, "unknown languages: cobol"),
         ({"title": ""}, "'title'"),
+        ({"title": "A\x00B"}, "'title' cannot contain NUL"),
+        ({"cases": [{"input": "1\x00", "output": "2"}]}, "'cases[0].input' cannot contain NUL"),
+        ({"cases": [{"output": "\x00"}]}, "'cases[0].output' cannot contain NUL"),
+        ({"starterCode": {"python": "\x00"}}, "'starterCode.python' cannot contain NUL"),
     ]:
         response = await client.post(
             "/api/exercises", json=draft("bad", **changes), headers=teacher.headers

@@ -165,6 +165,9 @@ async def test_a_run_during_a_run_is_busy(client: Client) -> None:
         ),
         ('{"type": "stdin", "data": "x"}', "invalid_request"),
         ('{"type": "signal", "signal": "SIGSTOP"}', "invalid_request"),
+        ("[" * 5000, "invalid_json"),
+        ('{"type": "run", "language": "python", "code": "print(1)\\udc00"}', "invalid_request"),
+        ('{"type": "run", "language": "python", "code": "print(1)\\u0000"}', "invalid_request"),
     ],
 )
 async def test_malformed_messages_get_errors_and_the_socket_survives(
@@ -177,6 +180,22 @@ async def test_malformed_messages_get_errors_and_the_socket_survives(
         assert error["message"]
         await ws.send_json({"type": "ping"})
         assert await next_message(ws) == {"type": "pong"}
+
+
+async def test_stdin_that_is_no_text_gets_an_error_and_the_run_goes_on(client: Client) -> None:
+    """Half a surrogate pair cannot be encoded for the program: it used to kill the handler."""
+    async with client.ws_connect("/ws/run") as ws:
+        code = "import sys\nprint(sys.stdin.read().strip())\n"
+        await ws.send_json({"type": "run", "language": "python", "code": code})
+        await until(ws, "started")
+        await ws.send_str('{"type": "stdin", "data": "a\\ud800"}')
+        error = await next_message(ws)
+        assert (error["type"], error["code"]) == ("error", "invalid_request"), error
+        await ws.send_json({"type": "stdin", "data": "still here"})
+        await ws.send_json({"type": "eof"})
+        messages = await until(ws, "exit")
+    assert "".join(m.get("data", "") for m in messages) == "still here\n"
+    assert messages[-1]["status"] == "ok"
 
 
 async def test_binary_frames_get_an_error(client: Client) -> None:

@@ -47,6 +47,31 @@ async def test_sigint_gives_python_its_keyboard_interrupt(engine: Engine) -> Non
     assert (last.status, last.signal) == ("killed", "SIGINT")
 
 
+async def test_a_signal_sent_as_the_run_starts_is_not_lost(engine: Engine) -> None:
+    """A signal that reaches the container before its init is ready to forward it would be
+    dropped (the kernel ignores it for a namespace's init): the program then ran on to its
+    time limit. The race is narrow, so try it many times, several at once.
+
+    The program may get the signal while the interpreter starts: then it dies of it, or
+    Python turns SIGINT into a KeyboardInterrupt there and exits with 1. Either way it ends.
+    """
+    waiter = "import sys\nfor _ in sys.stdin:\n    pass\n"
+
+    async def one(name: str) -> ExitEvent:
+        run = await engine.start("python", waiter, limits=RequestedLimits(timeout_ms=20_000))
+        try:
+            await run.send_signal(name)
+            async with asyncio.timeout(15):
+                return await run.wait()
+        finally:
+            await run.close()
+
+    for _ in range(4):
+        ends = await asyncio.gather(*(one(name) for name in ("SIGINT", "SIGTERM") * 4))
+        for name, end in zip(("SIGINT", "SIGTERM") * 4, ends, strict=True):
+            assert (end.status, end.signal) in {("killed", name), ("runtime_error", None)}, end
+
+
 async def test_sigkill_ends_a_loop_as_killed(engine: Engine) -> None:
     run = await engine.start("javascript", "console.log('ready');\nwhile (true) {}\n")
     try:
