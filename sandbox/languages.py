@@ -140,6 +140,20 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             "{stem}",
         ),
         version_command=("java", "-version"),
+        # One JVM with javac loaded: compiles through javac's own entry point in process, then
+        # calls main from the JVM's main thread (images/java/Warm.java).
+        warm=(
+            "java",
+            *_JVM_FLAGS,
+            "-XX:SharedArchiveFile=/opt/codex/warm.jsa",
+            "-Xlog:cds*=off",
+            "-Xbootclasspath/a:/opt/codex/warm.jar",
+            "-javaagent:/opt/codex/autoflush.jar",
+            "-cp",
+            "/tmp",
+            "codex.Warm",
+        ),
+        warm_request=("/tmp/{file}", "{stem}"),
         timeout_ms=10_000,
         memory_mb=256,
     ),

@@ -73,6 +73,84 @@ process.exitCode = 5;
 """,
         "esm_syntax": "import fs from 'fs';\nconsole.log(fs);\n",
     },
+    "java": {
+        "identity": """import java.util.*;
+public class Main {
+    public static void main(String[] args) {
+        System.out.println(Arrays.toString(args) + " " + args.length);
+        System.out.println(System.getProperty("java.class.path"));
+        System.out.println(Main.class.getClassLoader() == ClassLoader.getSystemClassLoader());
+        System.out.println(new java.io.File("/tmp").list().length > 0);
+    }
+}
+""",
+        "caused_by": """public class Main {
+    static void parse(String s) {
+        try {
+            Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("bad input: " + s, e);
+        }
+    }
+    public static void main(String[] args) {
+        System.out.println("before");
+        parse("x");
+    }
+}
+""",
+        "compile_error": """public class Main {
+    public static void main(String[] args) {
+        int x = "s"
+    }
+}
+""",
+        "unchecked_note": """import java.util.*;
+public class Main {
+    public static void main(String[] args) {
+        List raw = new ArrayList();
+        raw.add("x");
+        List<String> typed = raw;
+        System.out.println(typed.get(0));
+    }
+}
+""",
+        "exit": """public class Main {
+    public static void main(String[] args) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("hook")));
+        System.out.println("bye");
+        System.exit(3);
+    }
+}
+""",
+        "stdin": """import java.util.Scanner;
+public class Main {
+    public static void main(String[] args) {
+        Scanner in = new Scanner(System.in);
+        System.out.print("? ");
+        while (in.hasNextLine()) System.out.println(in.nextLine().toUpperCase());
+    }
+}
+""",
+        "static_init": """public class Main {
+    static int value = Integer.parseInt("not a number");
+    public static void main(String[] args) {
+        System.out.println(value);
+    }
+}
+""",
+        "other_class_name": """public class Hello {
+    public static void main(String[] args) throws Exception {
+        Thread t = new Thread(() -> {
+            try { Thread.sleep(100); } catch (InterruptedException e) { }
+            System.out.println("thread done");
+        });
+        t.start();
+        System.out.println("main done");
+        throw new Exception("main failed");
+    }
+}
+""",
+    },
     "csharp": {
         "identity": """using System;
 class Program {
