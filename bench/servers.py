@@ -21,6 +21,8 @@ from pathlib import Path
 
 import aiohttp
 
+from sandbox.pool import REFILL_DELAY_SECONDS
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_ARGV = [str(ROOT / ".venv" / "bin" / "codex-ws")]
 # The bench reads container states from a local engine's socket (DOCKER_HOST=unix://... too).
@@ -193,6 +195,9 @@ class Server:
         """Until this server holds its warm containers and nothing else (nothing running,
         starting or being removed), and their warm runtimes are up and waiting (no container
         used CPU for a while): the state of an idle server. False on timeout."""
+        # A container just used may still show as running, and its replacement starts only
+        # after the pool's refill delay: look once both have had their time.
+        await asyncio.sleep(REFILL_DELAY_SECONDS + 0.2)
         deadline = time.monotonic() + within
         while True:
             containers = await docker.containers(f"codex.owner={self.owner}")
