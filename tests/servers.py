@@ -6,9 +6,10 @@ import asyncio
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import aiohttp
 
@@ -50,3 +51,21 @@ async def wait_until_healthy(http: aiohttp.ClientSession, base: str) -> None:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError(f"{base} did not become healthy")
+
+
+async def register(
+    http: aiohttp.ClientSession, base: str, role: str = "student", teacher_code: str = ""
+) -> dict[str, Any]:
+    """A new account named "The <role>" on the server at `base`: its `token` and `user`."""
+    payload = {
+        "email": f"{role}-{uuid.uuid4().hex[:10]}@example.test",
+        "password": "correct horse",
+        "name": f"The {role}",
+        "role": role,
+    }
+    if teacher_code:
+        payload["teacherCode"] = teacher_code
+    async with http.post(f"{base}/api/auth/register", json=payload) as response:
+        body: dict[str, Any] = await response.json()
+    assert response.status == 201, body
+    return body

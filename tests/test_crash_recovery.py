@@ -21,7 +21,7 @@ from codex_ws.settings import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 from sandbox import Engine
 from sandbox.container_config import OWNER_LABEL
 from sandbox.owner import Owner
-from tests.servers import start_server, stop_server, wait_until_healthy
+from tests.servers import register, start_server, stop_server, wait_until_healthy
 
 pytestmark = pytest.mark.docker
 
@@ -63,11 +63,7 @@ async def crash_mid_run(
     owner = Owner.of_process(server.pid)
     try:
         await wait_until_healthy(http, base)
-        account = {"email": f"crash-{uuid.uuid4().hex[:8]}@example.test", "name": "Crash"}
-        async with http.post(
-            f"{base}/api/auth/register", json=account | {"password": "correct horse"}
-        ) as response:
-            body = await response.json()
+        body = await register(http, base)
         token = body["token"]
         crashed = Crashed(
             owner,

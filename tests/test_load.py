@@ -27,7 +27,7 @@ from codex_ws.settings import DEFAULT_REDIS_URL
 from sandbox import Engine
 from sandbox.container_config import OWNER_LABEL
 from sandbox.owner import Owner
-from tests.servers import start_server, wait_until_healthy
+from tests.servers import register, start_server, wait_until_healthy
 
 pytestmark = [pytest.mark.docker, pytest.mark.load]
 
@@ -193,14 +193,7 @@ class Watched:
 
 
 async def sign_up(http: aiohttp.ClientSession, base: str) -> dict[str, str]:
-    account = {
-        "email": f"load-{secrets.token_hex(4)}@example.test",
-        "password": "correct horse",
-        "name": "Load",
-    }
-    async with http.post(f"{base}/api/auth/register", json=account) as response:
-        assert response.status == 201, await response.text()
-        return {"Authorization": f"Bearer {(await response.json())['token']}"}
+    return {"Authorization": f"Bearer {(await register(http, base))['token']}"}
 
 
 async def test_a_burst_of_runs_and_sessions_on_one_process(engine: Engine) -> None:

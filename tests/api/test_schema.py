@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from codex_ws.openapi import OPENAPI_FILE
 from codex_ws.settings import DEFAULT_DATABASE_URL
 from sandbox import Engine
 from sandbox.container_config import OWNER_LABEL, SANDBOX_LABEL
-from tests.servers import start_server, stop_server, wait_until_healthy
+from tests.servers import register, start_server, stop_server, wait_until_healthy
 
 pytestmark = pytest.mark.docker
 
@@ -68,20 +67,6 @@ class Served:
     def headers(self, caller: str) -> dict[str, str] | None:
         token = self.tokens.get(caller)
         return {"Authorization": f"Bearer {token}"} if token else None
-
-
-async def _sign_up(http: aiohttp.ClientSession, base: str, role: str) -> str:
-    payload = {
-        "email": f"{role}-{uuid.uuid4().hex[:10]}@example.test",
-        "password": "correct horse",
-        "name": f"A {role}",
-        "role": role,
-        "teacherCode": TEACHER_CODE,
-    }
-    async with http.post(f"{base}/api/auth/register", json=payload) as response:
-        body = await response.json()
-        assert response.status == 201, body
-        return str(body["token"])
 
 
 async def _one_session(http: aiohttp.ClientSession, base: str, token: str) -> str:
@@ -128,7 +113,10 @@ async def served(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> As
     try:
         async with aiohttp.ClientSession() as http:
             await wait_until_healthy(http, base)
-            tokens = {role: await _sign_up(http, base, role) for role in ("student", "teacher")}
+            tokens = {
+                role: str((await register(http, base, role, TEACHER_CODE))["token"])
+                for role in ("student", "teacher")
+            }
             async with http.get(f"{base}/api/exercises") as response:
                 exercises = (await response.json())["exercises"]
             session_id = await _one_session(http, base, tokens["student"])

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.servers import start_server, stop_server, wait_until_healthy
+from tests.servers import register, start_server, stop_server, wait_until_healthy
 
 from .conftest import JWT_SECRET, TEACHER_CODE
 
@@ -52,17 +52,7 @@ async def http(servers: list[str]) -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def _account(http: aiohttp.ClientSession, base: str, role: str) -> dict[str, Any]:
-    payload = {
-        "email": f"{role}-{os.urandom(5).hex()}@example.test",
-        "password": "correct horse",
-        "name": f"The {role}",
-        "role": role,
-        "teacherCode": TEACHER_CODE,
-    }
-    async with http.post(f"{base}/api/auth/register", json=payload) as response:
-        body = await response.json()
-        assert response.status == 201, body
-        return body  # type: ignore[no-any-return]
+    return await register(http, base, role, TEACHER_CODE)
 
 
 async def _receive(ws: aiohttp.ClientWebSocketResponse, within: float = 30) -> dict[str, Any]:
