@@ -10,25 +10,33 @@ import signal
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
-from sandbox import Engine, EngineConfig, ExitEvent, OutputEvent, RequestedLimits, SandboxError
+from sandbox import (
+    Engine,
+    EngineConfig,
+    ExitEvent,
+    OutputEvent,
+    RequestedLimits,
+    Run,
+    SandboxError,
+    check_run,
+)
 from sandbox.images import ImageBuilder
-from sandbox.run import Run
 
-from .app import create_app
-from .db import create_pool, migrate
-from .serving import serve
-from .settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+from .settings import Settings, SettingsError, read_one
+from .store.db import create_pool, migrate
+from .web.app import create_app
+from .web.serving import serve
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     options = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CODEX_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        logging.basicConfig(
+            level=read_one("log_level"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         return int(options.handler(options))
     except (SandboxError, SettingsError, ConnectionError) as exc:
         print(f"codex-ws: {exc}", file=sys.stderr)
@@ -79,15 +87,28 @@ def _serve(options: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_config() -> EngineConfig:
+    """How commands other than `serve` reach the engine (they need no secret)."""
+    return EngineConfig(
+        docker_host=read_one("docker_host"),
+        docker_tls_verify=read_one("docker_tls_verify"),
+        seccomp_profile=read_one("seccomp_profile"),
+    )
+
+
+def _image_builder(engine: Engine, **options: Any) -> ImageBuilder:
+    return ImageBuilder(engine.docker, base_image=read_one("base_image"), **options)
+
+
 async def _images_build(languages: list[str]) -> int:
-    async with Engine(EngineConfig()) as engine:
-        await ImageBuilder(engine.docker, progress=_progress).build(languages)
+    async with Engine(_engine_config()) as engine:
+        await _image_builder(engine, progress=_progress).build(languages)
     return 0
 
 
 async def _images_list() -> int:
-    async with Engine(EngineConfig()) as engine:
-        statuses = await ImageBuilder(engine.docker).status()
+    async with Engine(_engine_config()) as engine:
+        statuses = await _image_builder(engine).status()
     print(f"{'LANGUAGE':<12} {'IMAGE':<40} {'STATE':<10} SIZE")
     for s in statuses:
         state = "current" if s.current else "outdated" if s.present else "missing"
@@ -97,7 +118,7 @@ async def _images_list() -> int:
 
 
 async def _migrate() -> int:
-    pool = await create_pool(os.environ.get("CODEX_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    pool = await create_pool(read_one("database_url"))
     try:
         applied = await migrate(pool)
     finally:
@@ -107,7 +128,7 @@ async def _migrate() -> int:
 
 
 async def _sweep(every_owner: bool) -> int:
-    async with Engine(EngineConfig()) as engine:
+    async with Engine(_engine_config()) as engine:
         removed = await engine.sweep(every_owner=every_owner)
     print(f"removed {removed} sandbox container(s)")
     return 0
@@ -120,8 +141,11 @@ def _progress(line: str) -> None:
 async def _run_file(options: argparse.Namespace) -> int:
     code = options.file.read_text(encoding="utf-8")
     limits = RequestedLimits(timeout_ms=options.timeout_ms, memory_mb=options.memory_mb)
-    async with Engine(EngineConfig()) as engine:
-        run = await engine.start(options.lang, code, options.args, limits)
+    async with Engine(_engine_config()) as engine:
+        checked = check_run(
+            engine.languages, engine.policy, options.lang, code, args=options.args, limits=limits
+        )
+        run = await engine.start(checked)
         forward = asyncio.create_task(_forward_stdin(run))
         interrupts = _forward_interrupts(run)
         try:

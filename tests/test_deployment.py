@@ -133,7 +133,7 @@ def test_server_image_builds_and_runs_the_cli(server_image: str) -> None:
     assert "serve" in help_text.stdout
 
     probe = (
-        "import json, os, sandbox.engine as e, sandbox.images as i, codex_ws.openapi as o; "
+        "import json, os, sandbox.engine as e, sandbox.images as i, codex_ws.routes.docs as o; "
         "print(json.dumps({'uid': os.getuid(), 'root': str(e.SOURCE_ROOT), "
         "'seccomp': e.default_seccomp_profile().is_file(), 'images': i.IMAGES_DIR.is_dir(), "
         "'docs': str(o.OPENAPI_FILE.parent)}))"

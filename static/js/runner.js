@@ -4,8 +4,6 @@
 import { setLiveText } from "./dom.js";
 import { describeExit, statusTone } from "./format.js";
 
-const RETRY_IN = /try again in (\d+)\s*s/i;
-
 export class Runner extends EventTarget {
   /**
    * @param {{
@@ -185,9 +183,8 @@ export class Runner extends EventTarget {
     const message = friendlyError(error);
     const wasStarting = this.state === "starting";
     this.console.notice(message, "bad");
-    if (error.code === "rate_limited") {
-      const seconds = Number(error.message.match(RETRY_IN)?.[1] ?? 0);
-      if (seconds) this.#blockFor(seconds);
+    if (error.code === "rate_limited" && Number.isFinite(error.retryAfter)) {
+      this.#blockFor(error.retryAfter);
     }
     if (wasStarting) {
       this.#finish();
@@ -282,14 +279,14 @@ export class Runner extends EventTarget {
   }
 }
 
-function friendlyError({ code, message }) {
+function friendlyError({ code, message, retryAfter }) {
   switch (code) {
     case "rate_limited":
       return `Rate limited: ${message}`;
+    case "already_running":
+      return "A program is already running: stop it or wait for it to finish.";
     case "busy":
-      return /already running/i.test(message)
-        ? "A program is already running: stop it or wait for it to finish."
-        : "The server is busy: every sandbox is in use right now. Try again in a few seconds.";
+      return `The server is busy: every sandbox is in use right now. Try again in ${retryAfter ?? "a few"} s.`;
     case "unknown_language":
       return `Unknown language: ${message}`;
     case "payload_too_large":
@@ -308,6 +305,7 @@ function shortError({ code }) {
     {
       rate_limited: "rate limited",
       busy: "server busy",
+      already_running: "already running",
       unknown_language: "unknown language",
       payload_too_large: "program too large",
       unavailable: "server unavailable",

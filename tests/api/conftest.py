@@ -14,7 +14,7 @@ import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from codex_ws.app import create_app
+from codex_ws.web.app import create_app
 from codex_ws.settings import Secret, Settings
 
 TEACHER_CODE = "teach-" + secrets.token_hex(4)
@@ -24,7 +24,7 @@ Client = TestClient[Any, Any]
 
 
 def make_settings(**changes: Any) -> Settings:
-    base = Settings(
+    base = Settings.defaults(
         environment="test",
         jwt_secret=Secret(JWT_SECRET),
         teacher_code=Secret(TEACHER_CODE),
@@ -32,6 +32,7 @@ def make_settings(**changes: Any) -> Settings:
         runs_per_minute=10_000,
         runs_per_minute_anonymous=10_000,
         concurrent_runs_per_user=50,
+        pool_sizes={},
     )
     return dataclasses.replace(base, **changes)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from codex_ws.keys import REDIS
+from codex_ws.web.keys import REDIS
 from sandbox import Engine
 from tests.conftest import assert_nothing_left
 

@@ -7,7 +7,7 @@ import uuid
 
 import asyncpg
 
-from codex_ws.db import create_pool, migrate, migrations
+from codex_ws.store.db import create_pool, migrate, migrations
 from codex_ws.settings import DEFAULT_DATABASE_URL
 
 

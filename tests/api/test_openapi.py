@@ -13,7 +13,7 @@ from aiohttp import web
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
-from codex_ws.openapi import OPENAPI_FILE
+from codex_ws.routes.docs import OPENAPI_FILE
 
 from .conftest import Account, Client
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from codex_ws.exercises import SEED_DIR
+from codex_ws.store.exercises import SEED_DIR
 
 from .conftest import Client
 

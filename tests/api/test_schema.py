@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from codex_ws.openapi import OPENAPI_FILE
+from codex_ws.routes.docs import OPENAPI_FILE
 from codex_ws.settings import DEFAULT_DATABASE_URL
 from sandbox import Engine
 from sandbox.container_config import OWNER_LABEL, SANDBOX_LABEL

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from codex_ws.keys import ENGINE
+from codex_ws.web.keys import ENGINE
 from sandbox import Engine
 from tests.conftest import assert_nothing_left
 

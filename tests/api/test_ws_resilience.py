@@ -173,7 +173,7 @@ async def test_redis_restarting_under_rest_runs(engine: Engine, caplog: Any) -> 
     """A REST run admitted before Redis stops finishes and answers; meanwhile limits are kept per
     process (and that is logged); when Redis comes back with its data, the run's lease, which
     could not be released while it was away, is released, so the caller's runs are theirs."""
-    caplog.set_level(logging.INFO, logger="codex_ws.admission")
+    caplog.set_level(logging.INFO, logger="codex_ws.store.admission")
     redis = PrivateRedis(keep_data=True)
     redis.start()
     settings = make_settings(redis_url=redis.url, concurrent_runs_per_user=1)

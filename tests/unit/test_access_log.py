@@ -4,7 +4,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from codex_ws.access_log import AccessLogger, redacted_target
+from codex_ws.web.access_log import AccessLogger, redacted_target
 
 
 def test_tokens_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,115 @@
+"""Checking a solution against an exercise's test cases: compile once, run each case in its own
+container, compare outputs line by line with trailing whitespace ignored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from sandbox import CheckedRun, Engine, Result, RunStatus
+
+from .exercises import Exercise, TestCase
+
+ContainerSlot = Callable[[], AbstractAsyncContextManager[None]]
+CASES_AT_ONCE = 2
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def same_output(expected: str, actual: str) -> bool:
+    """Equal line by line, ignoring trailing whitespace and trailing blank lines."""
+    return _lines(expected) == _lines(actual)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseVerdict:
+    index: int
+    case: TestCase
+    status: str
+    actual: str = ""
+    stderr: str = ""
+    duration_ms: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    cases: tuple[CaseVerdict, ...]
+    compile_output: str
+
+    @property
+    def passed_count(self) -> int:
+        return sum(case.passed for case in self.cases)
+
+    @property
+    def passed(self) -> bool:
+        return self.passed_count == len(self.cases)
+
+    @property
+    def status(self) -> str:
+        """`accepted`, or the status of the first case that was not."""
+        return next((c.status for c in self.cases if not c.passed), "accepted")
+
+
+def _case_verdict(index: int, case: TestCase, result: Result) -> CaseVerdict:
+    if result.status is RunStatus.OK:
+        status = "accepted" if same_output(case.output, result.output) else "wrong_answer"
+    else:
+        status = str(result.status)
+    return CaseVerdict(index, case, status, result.output, result.error, result.duration_ms)
+
+
+async def grade(
+    engine: Engine,
+    exercise: Exercise,
+    checked: CheckedRun,
+    *,
+    container_slot: ContainerSlot,
+    time_budget: float,
+) -> Verdict:
+    """Compile once, then run every case (a few at a time) within `time_budget` seconds."""
+    cases = exercise.cases
+    async with container_slot():
+        build = await engine.build(checked)
+    if not build.ok:
+        status = str(build.status)
+        return Verdict(
+            tuple(CaseVerdict(i, case, status) for i, case in enumerate(cases)),
+            build.compile_output,
+        )
+
+    gate = asyncio.Semaphore(CASES_AT_ONCE)
+
+    async def run_case(index: int, case: TestCase) -> CaseVerdict:
+        async with gate, container_slot():
+            result = await engine.execute(checked.with_stdin(case.input.encode()), build=build)
+        return _case_verdict(index, case, result)
+
+    tasks = [asyncio.create_task(run_case(i, case)) for i, case in enumerate(cases)]
+    try:
+        done, pending = await asyncio.wait(tasks, timeout=time_budget)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    verdicts = []
+    for index, (case, task) in enumerate(zip(cases, tasks, strict=True)):
+        if task in done and task.exception() is None:
+            verdicts.append(task.result())
+        elif task in pending:
+            verdicts.append(CaseVerdict(index, case, "timeout"))
+        else:
+            error = task.exception()
+            assert error is not None
+            raise error
+    return Verdict(tuple(verdicts), build.compile_output)

@@ -1,0 +1,20 @@
+"""Accounts as the service knows them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["student", "teacher"]
+ROLES: tuple[Role, ...] = ("student", "teacher")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: uuid.UUID
+    email: str  # signs in, with the password; unique in any letter case
+    name: str  # what teachers see
+    role: Role
+    created_at: datetime

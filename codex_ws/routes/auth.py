@@ -1,0 +1,82 @@
+"""`/api/auth`: register, log in, who am I."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from aiohttp import web
+
+from ..domain.text import without_nul
+from ..domain.users import ROLES, Role, User
+from ..errors import Code, ServiceError
+from ..store.accounts import MAX_PASSWORD_BYTES
+from ..web import body
+from ..web.auth import required_identity
+from ..web.keys import ACCOUNTS, SETTINGS, TOKENS
+from ..web.shapes import signed_in_json, user_json
+
+
+def _signed_in(request: web.Request, user: User, status: int = 200) -> web.Response:
+    token = request.app[TOKENS].issue(user.id, user.role, user.name)
+    return web.json_response(signed_in_json(token, user), status=status)
+
+
+def _email(data: dict[str, Any]) -> str:
+    email = body.string(data, "email", max_length=254).strip()
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "." not in domain or not all(c.isprintable() for c in email):
+        raise ServiceError(Code.INVALID_REQUEST, "'email' must be an email address")
+    return email
+
+
+def _role(asked: str) -> Role:
+    for role in ROLES:
+        if asked == role:
+            return role
+    raise ServiceError(Code.INVALID_REQUEST, "'role' must be 'student' or 'teacher'")
+
+
+async def register(request: web.Request) -> web.Response:
+    data = await body.json_object(request)
+    email = _email(data)
+    password = body.string(data, "password")
+    if len(password) < 8:
+        raise ServiceError(Code.INVALID_REQUEST, "'password' must be at least 8 characters")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ServiceError(
+            Code.INVALID_REQUEST, f"'password' must be at most {MAX_PASSWORD_BYTES} bytes"
+        )
+    name = without_nul(body.string(data, "name", max_length=100).strip(), "name")
+    if not name:
+        raise ServiceError(Code.INVALID_REQUEST, "'name' must not be empty")
+    role = _role(body.optional_string(data, "role", "student"))
+    if role == "teacher":
+        expected = request.app[SETTINGS].teacher_code
+        given = body.optional_string(data, "teacherCode")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ServiceError(Code.FORBIDDEN, "A teacher account needs the right teacher code")
+    user = await request.app[ACCOUNTS].register(email, password, name, role)
+    return _signed_in(request, user, status=201)
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await body.json_object(request)
+    email = body.string(data, "email", max_length=254).strip()
+    password = body.string(data, "password", max_length=1024)
+    user = await request.app[ACCOUNTS].authenticate(email, password)
+    return _signed_in(request, user)
+
+
+async def me(request: web.Request) -> web.Response:
+    identity = required_identity(request)
+    user = await request.app[ACCOUNTS].get(identity.user_id)
+    if user is None:
+        raise ServiceError(Code.UNAUTHORIZED, "This account no longer exists: sign in again")
+    return web.json_response({"user": user_json(user)})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/api/auth/register", register)
+    app.router.add_post("/api/auth/login", login)
+    app.router.add_get("/api/auth/me", me)

@@ -1,0 +1,384 @@
+"""Live sessions: each WebSocket run, its events fanned out to watchers on any process.
+
+Redis holds what is live: a registry entry per running session that expires unless its process
+keeps it fresh, and a capped stream of the session's events that late joiners replay and
+watchers tail. PostgreSQL holds every session for later, with a capped transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from sandbox.owner import Owner
+
+log = logging.getLogger(__name__)
+
+REPLAY_EVENTS = 5000  # the stream keeps about this many events for late joiners
+TRANSCRIPT_EVENTS = 2000
+TRANSCRIPT_CHARS = 256 * 1024
+LIVE_TTL_SECONDS = 30
+KEEPALIVE_SECONDS = 10
+FINISHED_STREAM_SECONDS = 600
+PUBLISH_QUEUE = 10_000
+FLUSH_SECONDS = 5
+
+Event = dict[str, Any]
+
+
+class SessionUnavailable(Exception):
+    """Live events cannot be read now (Redis is not answering)."""
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    id: str
+    user_id: str | None
+    user_name: str
+    language: str
+    code: str
+    state: str
+    started_at: str
+    ended_at: str | None = None
+    status: str | None = None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _from_row(row: asyncpg.Record) -> SessionInfo:
+    return SessionInfo(
+        id=str(row["id"]),
+        user_id=str(row["user_id"]) if row["user_id"] else None,
+        user_name=row["user_name"],
+        language=row["language"],
+        code=row["code"],
+        state=row["state"],
+        started_at=_iso(row["started_at"]) or "",
+        ended_at=_iso(row["ended_at"]),
+        status=row["status"],
+    )
+
+
+class SessionHub:
+    """Opens, finds, lists and follows sessions."""
+
+    def __init__(
+        self, client: redis.Redis, pool: asyncpg.Pool, *, owner: str, prefix: str = "codex"
+    ) -> None:
+        self.redis = client
+        self.pool = pool
+        self.owner = owner
+        self.prefix = prefix
+
+    def info_key(self, session_id: str) -> str:
+        return f"{self.prefix}:session:{session_id}"
+
+    def events_key(self, session_id: str) -> str:
+        return f"{self.prefix}:session:{session_id}:events"
+
+    async def open(self, info: SessionInfo) -> LiveSession:
+        """Announce a new running session; its events can be published at once."""
+        live = LiveSession(self, info)
+        try:
+            await self.pool.execute(
+                """INSERT INTO sessions (id, user_id, user_name, language, code, state, owner,
+                                         started_at)
+                   VALUES ($1, $2, $3, $4, $5, 'running', $6, $7)""",
+                uuid.UUID(info.id),
+                uuid.UUID(info.user_id) if info.user_id else None,
+                info.user_name,
+                info.language,
+                info.code,
+                self.owner,
+                datetime.fromisoformat(info.started_at),
+            )
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("session %s not stored at start: %s", info.id, exc)
+        await live.start()
+        return live
+
+    async def abort_left_behind(self) -> int:
+        """Mark `aborted` the sessions that processes of this host were running when they died.
+
+        What their streams hold becomes the stored transcript, and the streams expire.
+        """
+        rows = await self.pool.fetch("SELECT id, owner FROM sessions WHERE state = 'running'")
+        orphans = [str(row["id"]) for row in rows if _owner_is_gone(row["owner"])]
+        for session_id in orphans:
+            try:
+                _, events = _decode(await self.redis.xrange(self.events_key(session_id)))
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.delete(self.info_key(session_id))
+                    pipe.expire(self.events_key(session_id), FINISHED_STREAM_SECONDS)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.warning("session %s: its live events are lost: %s", session_id, exc)
+                events = []
+            await self.pool.execute(
+                """UPDATE sessions SET state = 'aborted', transcript = $2::jsonb
+                   WHERE id = $1 AND state = 'running'""",
+                uuid.UUID(session_id),
+                json.dumps(_capped(events)),
+            )
+        if orphans:
+            log.info("marked %d session(s) of processes that died as aborted", len(orphans))
+        return len(orphans)
+
+    async def find(self, session_id: str) -> SessionInfo | None:
+        """A session, live from Redis, else from PostgreSQL."""
+        try:
+            raw = await self.redis.get(self.info_key(session_id))
+            redis_answered = True
+        except (RedisError, OSError):
+            raw, redis_answered = None, False
+        if raw is not None:
+            return SessionInfo(**json.loads(raw))
+        try:
+            key = uuid.UUID(session_id)
+        except ValueError:
+            return None
+        row = await self.pool.fetchrow("SELECT * FROM sessions WHERE id = $1", key)
+        if row is None:
+            return None
+        info = _from_row(row)
+        if info.state == "running" and redis_answered:
+            info.state = "aborted"  # nobody keeps it alive any more
+        return info
+
+    async def transcript(self, session_id: str) -> list[Event]:
+        """Every event so far: live from the stream, else the stored transcript."""
+        try:
+            _, events = _decode(await self.redis.xrange(self.events_key(session_id)))
+            if events:
+                return events
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "session %s: live events unreadable, using the stored ones: %s", session_id, exc
+            )
+        with contextlib.suppress(ValueError):
+            stored = await self.pool.fetchval(
+                "SELECT transcript FROM sessions WHERE id = $1", uuid.UUID(session_id)
+            )
+            if stored:
+                return list(json.loads(stored) if isinstance(stored, str) else stored)
+        return []
+
+    async def recent(self, user_id: str | None, limit: int = 50) -> list[SessionInfo]:
+        """Recent sessions, newest first: everyone's (user_id None) or one user's."""
+        rows = await self.pool.fetch(
+            """SELECT * FROM sessions WHERE ($1::uuid IS NULL OR user_id = $1)
+               ORDER BY started_at DESC LIMIT $2""",
+            uuid.UUID(user_id) if user_id else None,
+            limit,
+        )
+        sessions = [_from_row(row) for row in rows]
+        running = [s for s in sessions if s.state == "running"]
+        if running:
+            try:
+                alive = await self.redis.exists(*(self.info_key(s.id) for s in running))
+                if alive != len(running):
+                    for session in running:
+                        if not await self.redis.exists(self.info_key(session.id)):
+                            session.state = "aborted"
+            except (RedisError, OSError) as exc:
+                log.warning("could not tell which running sessions are alive: %s", exc)
+        return sessions
+
+    async def follow(self, session_id: str, after: str = "0-0") -> AsyncIterator[list[Event]]:
+        """Batches of events after stream id `after`, as they come, until the exit event.
+
+        The first batch is everything so far (possibly empty): the snapshot.
+        """
+        key = self.events_key(session_id)
+        try:
+            last, batch = _decode(await self.redis.xrange(key, min="-"))
+        except (RedisError, OSError) as exc:
+            raise SessionUnavailable(f"Live events are unavailable: {exc}") from exc
+        last = last or after
+        yield batch
+        if any(event["type"] == "exit" for event in batch):
+            return
+        quiet = 0.0
+        while True:
+            try:
+                answer: Any = await self.redis.xread({key: last}, count=500, block=1000)
+            except (RedisError, OSError) as exc:
+                raise SessionUnavailable(f"Live events are unavailable: {exc}") from exc
+            if not answer:
+                quiet += 1
+                if quiet >= LIVE_TTL_SECONDS and not await self.redis.exists(
+                    self.info_key(session_id)
+                ):
+                    raise SessionUnavailable("The session's server went away")
+                continue
+            quiet = 0
+            newest, batch = _decode(answer[0][1])
+            last = newest or last
+            yield batch
+            if any(event["type"] == "exit" for event in batch):
+                return
+
+
+@dataclass
+class LiveSession:
+    """A running session, owned by the process that runs it."""
+
+    hub: SessionHub
+    info: SessionInfo
+    transcript: list[Event] = field(default_factory=list)
+    _transcript_chars: int = 0
+    _queue: asyncio.Queue[Event | None] = field(
+        default_factory=lambda: asyncio.Queue(PUBLISH_QUEUE)
+    )
+    _publisher: asyncio.Task[None] | None = None
+    _keepalive: asyncio.Task[None] | None = None
+    _dropped: int = 0
+    _ending: bool = False
+
+    async def start(self) -> None:
+        await self._announce()
+        self._publisher = asyncio.create_task(self._publish_in_order())
+        self._keepalive = asyncio.create_task(self._keep_alive())
+
+    def publish(self, event: Event) -> None:
+        """Send an event to watchers (in order, never blocking the run)."""
+        self._keep(event)
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self._dropped += 1
+
+    async def finish(self, status: str) -> None:
+        """Flush the events, mark the session finished here and in PostgreSQL."""
+        self.info.state = "finished"
+        self.info.status = status
+        self.info.ended_at = datetime.now(UTC).isoformat()
+        self._ending = True
+        await self._queue.put(None)
+        if self._publisher is not None:
+            await asyncio.wait({self._publisher}, timeout=FLUSH_SECONDS)
+        await self.abandon()
+        try:
+            async with self.hub.redis.pipeline(transaction=True) as pipe:
+                pipe.set(self.hub.info_key(self.info.id), json.dumps(_fields(self.info)))
+                pipe.expire(self.hub.info_key(self.info.id), FINISHED_STREAM_SECONDS)
+                pipe.expire(self.hub.events_key(self.info.id), FINISHED_STREAM_SECONDS)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("session %s: could not mark it finished in Redis: %s", self.info.id, exc)
+        try:
+            await self.hub.pool.execute(
+                """UPDATE sessions SET state = 'finished', status = $2, ended_at = now(),
+                       transcript = $3::jsonb
+                   WHERE id = $1""",
+                uuid.UUID(self.info.id),
+                status,
+                json.dumps(self.transcript),
+            )
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("session %s: could not store its end: %s", self.info.id, exc)
+
+    async def abandon(self) -> None:
+        """Stop publishing and keeping the session alive, without waiting for long."""
+        self._ending = True
+        tasks = [t for t in (self._publisher, self._keepalive) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # A cancel that lands inside a Redis connect may come out as a timeout the task
+            # catches; `_ending` makes it stop at its next turn, and we wait only so long.
+            await asyncio.wait(tasks, timeout=FLUSH_SECONDS)
+
+    def _keep(self, event: Event) -> None:
+        if _transcript_full(len(self.transcript), self._transcript_chars):
+            return
+        self._transcript_chars += len(event.get("data", ""))
+        self.transcript.append(event)
+
+    async def _announce(self) -> None:
+        try:
+            await self.hub.redis.set(
+                self.hub.info_key(self.info.id),
+                json.dumps(_fields(self.info)),
+                ex=LIVE_TTL_SECONDS,
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("session %s: not announced (watching unavailable): %s", self.info.id, exc)
+
+    async def _keep_alive(self) -> None:
+        while not self._ending:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            if not self._ending:
+                await self._announce()
+
+    async def _publish_in_order(self) -> None:
+        key = self.hub.events_key(self.info.id)
+        while (event := await self._queue.get()) is not None:
+            try:
+                await self.hub.redis.xadd(
+                    key,
+                    {"e": json.dumps(event)},
+                    maxlen=REPLAY_EVENTS,
+                    approximate=True,
+                )
+            except (RedisError, OSError) as exc:
+                self._dropped += 1
+                if self._dropped == 1:
+                    log.warning("session %s: events not reaching watchers: %s", self.info.id, exc)
+
+
+def _transcript_full(events: int, chars: int) -> bool:
+    return events >= TRANSCRIPT_EVENTS or chars > TRANSCRIPT_CHARS
+
+
+def _capped(events: list[Event]) -> list[Event]:
+    """The events a transcript keeps: the first ones, up to its caps."""
+    kept: list[Event] = []
+    chars = 0
+    for event in events:
+        if _transcript_full(len(kept), chars):
+            break
+        chars += len(event.get("data", ""))
+        kept.append(event)
+    return kept
+
+
+def _owner_is_gone(label: str) -> bool:
+    owner = Owner.parse(label)
+    return owner is not None and owner.is_gone()
+
+
+def _decode(entries: Any) -> tuple[str | None, list[Event]]:
+    """The newest stream id and the events of XRANGE / XREAD entries."""
+    if not entries:
+        return None, []
+    newest = entries[-1][0]
+    last = newest.decode() if isinstance(newest, bytes) else str(newest)
+    return last, [json.loads(fields[b"e"]) for _, fields in entries]
+
+
+def _fields(info: SessionInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "user_id": info.user_id,
+        "user_name": info.user_name,
+        "language": info.language,
+        "code": info.code,
+        "state": info.state,
+        "started_at": info.started_at,
+        "ended_at": info.ended_at,
+        "status": info.status,
+    }

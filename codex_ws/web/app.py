@@ -1,0 +1,153 @@
+"""The application factory: one cleanup context per resource, every route in one place."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+from aiohttp import web
+
+from sandbox import Engine, EngineConfig
+
+from ..domain.draining import Drain
+from ..domain.tokens import Tokens
+from ..routes import auth, docs, execute, exercises, health, pages, sessions
+from ..settings import Settings
+from ..store.accounts import Accounts
+from ..store.admission import Admission
+from ..store.db import create_pool, migrate
+from ..store.exercises import Exercises
+from ..store.history import History
+from ..store.sessions import SessionHub
+from ..ws import run_socket, watch_socket
+from ..ws.connection import close_all
+from .keys import (
+    ACCOUNTS,
+    ADMISSION,
+    ADMISSION_REDIS,
+    DRAIN,
+    ENGINE,
+    EXERCISES,
+    HISTORY,
+    PG_POOL,
+    REDIS,
+    SESSIONS,
+    SETTINGS,
+    SOCKETS,
+    TOKENS,
+)
+from .middleware import error_middleware
+
+ADMISSION_CONNECTIONS = 32
+
+
+def create_app(settings: Settings) -> web.Application:
+    """A configured application; resources open on startup and close on cleanup."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[TOKENS] = Tokens(settings.jwt_secret, settings.jwt_ttl_seconds)
+    app[SOCKETS] = weakref.WeakSet()
+    app[DRAIN] = Drain(settings.shutdown_grace_seconds)
+    app.cleanup_ctx.extend([_postgres, _redis, _engine, _sessions])
+    # serving.serve() gives the runs their grace period before this.
+    app.on_shutdown.append(close_all)
+    for module in (
+        health,
+        auth,
+        execute,
+        exercises,
+        sessions,
+        run_socket,
+        watch_socket,
+        docs,
+        pages,
+    ):
+        module.setup_routes(app)
+    return app
+
+
+async def _postgres(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_pool(app[SETTINGS].database_url)
+    await migrate(pool)
+    app[PG_POOL] = pool
+    app[ACCOUNTS] = Accounts(pool)
+    app[EXERCISES] = Exercises(pool)
+    app[HISTORY] = History(pool)
+    yield
+    await pool.close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=1,
+        # Every live session publishes and every watcher blocks on a connection of its own.
+        max_connections=2000,
+        # Longer than the 1 s XREAD blocks of watchers.
+        socket_timeout=5,
+        health_check_interval=10,
+    )
+    # Admission's commands are short, and a burst of requests would otherwise open a
+    # connection each at once: on a busy loop those connects outlast their timeout and Redis
+    # looks down. A few connections, waited for, serve the burst.
+    limits = redis.Redis(
+        connection_pool=redis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=ADMISSION_CONNECTIONS,
+            timeout=5,
+            socket_connect_timeout=1,
+            socket_timeout=5,
+            health_check_interval=10,
+        )
+    )
+    app[REDIS] = client
+    app[ADMISSION_REDIS] = limits
+    yield
+    await limits.aclose(close_connection_pool=True)
+    await client.aclose()
+
+
+async def _engine(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = Engine(
+        EngineConfig(
+            policy=settings.policy,
+            pool_sizes=settings.pool_sizes,
+            pool_max_age_seconds=settings.pool_max_age_seconds,
+            max_containers=settings.max_containers,
+            docker_host=settings.docker_host,
+            docker_tls_verify=settings.docker_tls_verify,
+            seccomp_profile=settings.seccomp_profile,
+        )
+    )
+    await engine.open()
+    app[ENGINE] = engine
+    policy = settings.policy
+    warm = engine.pool.size if engine.pool else 0
+    app[ADMISSION] = Admission(
+        app[ADMISSION_REDIS],
+        # Warm containers count toward the cap on this process's containers (the engine keeps
+        # it, from each create to its removal); the rest is for runs.
+        max_containers=settings.max_containers - warm,
+        queue_wait_seconds=settings.queue_wait_seconds,
+        # A lease outlives any run, so a dead process's count expires by itself.
+        lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        owner=str(engine.owner),
+        prefix=settings.redis_prefix,
+    )
+    await app[ADMISSION].free_leases_left_behind()
+    await app[EXERCISES].seed(engine.languages.ids)
+    yield
+    await engine.close()
+
+
+async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    app[SESSIONS] = SessionHub(
+        app[REDIS], app[PG_POOL], owner=str(app[ENGINE].owner), prefix=app[SETTINGS].redis_prefix
+    )
+    await app[SESSIONS].abort_left_behind()
+    yield
+    # Runs still going at shutdown end now; each removes its container and records itself.
+    await app[DRAIN].end_all()

@@ -1,0 +1,35 @@
+"""Typed keys for what the application holds."""
+
+from __future__ import annotations
+
+import weakref
+
+import asyncpg
+import redis.asyncio as redis
+from aiohttp import web
+
+from sandbox import Engine
+
+from ..domain.draining import Drain
+from ..domain.tokens import Tokens
+from ..settings import Settings
+from ..store.accounts import Accounts
+from ..store.admission import Admission
+from ..store.exercises import Exercises
+from ..store.history import History
+from ..store.sessions import SessionHub
+from ..ws.outbox import Outbox
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", Engine)
+PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
+REDIS = web.AppKey("redis", redis.Redis)
+ADMISSION_REDIS = web.AppKey("admission_redis", redis.Redis)
+TOKENS = web.AppKey("tokens", Tokens)
+ADMISSION = web.AppKey("admission", Admission)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+EXERCISES = web.AppKey("exercises", Exercises)
+HISTORY = web.AppKey("history", History)
+SESSIONS = web.AppKey("sessions", SessionHub)
+SOCKETS = web.AppKey("sockets", weakref.WeakSet[Outbox])
+DRAIN = web.AppKey("drain", Drain)

@@ -1,0 +1,212 @@
+"""The wire shapes of the contract: every JSON object the service sends, built here only.
+
+docs/openapi.yaml names each one; a change here is a change of the contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import (
+    Engine,
+    ExitEvent,
+    LanguageSpec,
+    OutputEvent,
+    Result,
+    RunEvent,
+    RunStatus,
+    StageEvent,
+)
+
+from ..domain.exercises import Exercise
+from ..domain.grading import CaseVerdict, Verdict
+from ..domain.users import User
+from ..errors import ServiceError
+from ..store.history import Execution
+from ..store.sessions import SessionInfo
+
+Json = dict[str, Any]
+
+
+def error_message(error: ServiceError) -> Json:
+    """A WebSocket `error` message: the code, what went wrong, and when to retry if it helps."""
+    message: Json = {"type": "error", "code": str(error.code), "message": error.message}
+    if error.retry_after is not None:
+        message["retryAfter"] = error.retry_after
+    return message
+
+
+def user_json(user: User) -> Json:
+    return {
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "createdAt": user.created_at.isoformat(),
+    }
+
+
+def signed_in_json(token: str, user: User) -> Json:
+    return {"token": token, "user": user_json(user)}
+
+
+def language_json(engine: Engine, spec: LanguageSpec) -> Json:
+    return {
+        "id": spec.id,
+        "name": spec.name,
+        "version": engine.version_of(spec),
+        "aliases": list(spec.aliases),
+        "compiled": spec.compiled,
+        "limits": {
+            "timeoutMs": min(spec.timeout_ms, engine.policy.max_timeout_ms),
+            "memoryMb": min(spec.memory_mb, engine.policy.max_memory_mb),
+        },
+    }
+
+
+def result_json(result: Result) -> Json:
+    """What `POST /api/execute` answers."""
+    return {
+        "success": result.success,
+        "output": result.output,
+        "error": result.error,
+        "exitCode": result.exit_code,
+        "status": str(result.status),
+        "signal": result.signal,
+        "timedOut": result.timed_out,
+        "truncated": result.truncated,
+        "compileOutput": result.compile_output,
+        "durationMs": result.duration_ms,
+        "language": result.language,
+        "version": result.version,
+        "executionId": result.run_id,
+    }
+
+
+def execution_json(execution: Execution) -> Json:
+    return {
+        "id": str(execution.id),
+        "source": execution.source,
+        "language": execution.language,
+        "code": execution.code,
+        "status": execution.status,
+        "success": execution.status == RunStatus.OK,
+        "exitCode": execution.exit_code,
+        "signal": execution.signal,
+        "timedOut": execution.timed_out,
+        "truncated": execution.truncated,
+        "durationMs": execution.duration_ms,
+        "output": execution.output,
+        "error": execution.error,
+        "createdAt": execution.created_at.isoformat(),
+    }
+
+
+def event_json(event: RunEvent) -> Json:
+    """The WebSocket message of an engine event (and the event watchers and transcripts get)."""
+    if isinstance(event, OutputEvent):
+        return {"type": event.stream, "data": event.data}
+    if isinstance(event, StageEvent):
+        return {"type": "stage", "stage": event.stage}
+    return exit_json(event)
+
+
+def exit_json(event: ExitEvent) -> Json:
+    message: Json = {
+        "type": "exit",
+        "status": str(event.status),
+        "exitCode": event.exit_code,
+        "signal": event.signal,
+        "timedOut": event.timed_out,
+        "truncated": event.truncated,
+        "durationMs": event.duration_ms,
+    }
+    if event.status is RunStatus.INTERNAL_ERROR and event.message:
+        message["message"] = event.message  # what failed, and what to do
+    return message
+
+
+def started_json(session_id: str, language: str, version: str) -> Json:
+    return {"type": "started", "sessionId": session_id, "language": language, "version": version}
+
+
+def stdin_json(data: str) -> Json:
+    """What watchers see of what the student typed."""
+    return {"type": "stdin", "data": data}
+
+
+def session_json(session: SessionInfo, *, with_code: bool = False) -> Json:
+    data: Json = {
+        "id": session.id,
+        "userId": session.user_id,
+        "userName": session.user_name,
+        "language": session.language,
+        "state": session.state,
+        "startedAt": session.started_at,
+        "endedAt": session.ended_at,
+        "status": session.status,
+    }
+    if with_code:
+        data["code"] = session.code
+    return data
+
+
+def snapshot_json(session: SessionInfo, events: list[Json]) -> Json:
+    """The first message a watcher gets: the session so far."""
+    snapshot = session_json(session, with_code=True)
+    del snapshot["endedAt"], snapshot["status"]
+    return {"type": "snapshot", "session": snapshot, "events": events}
+
+
+def exercise_summary_json(exercise: Exercise) -> Json:
+    return {
+        "id": str(exercise.id),
+        "slug": exercise.slug,
+        "title": exercise.title,
+        "difficulty": exercise.difficulty,
+        "summary": exercise.summary,
+        "languages": sorted(exercise.starter_code),
+    }
+
+
+def exercise_json(exercise: Exercise) -> Json:
+    """An exercise with what a student sees of its cases: the examples, never the hidden ones."""
+    return {
+        **exercise_summary_json(exercise),
+        "description": exercise.description,
+        "starterCode": exercise.starter_code,
+        "examples": [
+            {"input": case.input, "output": case.output}
+            for case in exercise.cases
+            if not case.hidden
+        ],
+    }
+
+
+def case_json(case: CaseVerdict) -> Json:
+    verdict: Json = {
+        "index": case.index,
+        "hidden": case.case.hidden,
+        "passed": case.passed,
+        "status": case.status,
+    }
+    if not case.case.hidden:
+        verdict |= {
+            "input": case.case.input,
+            "expected": case.case.output,
+            "actual": case.actual,
+            "stderr": case.stderr,
+        }
+    verdict["durationMs"] = case.duration_ms
+    return verdict
+
+
+def verdict_json(verdict: Verdict) -> Json:
+    return {
+        "passed": verdict.passed,
+        "status": verdict.status,
+        "total": len(verdict.cases),
+        "passedCount": verdict.passed_count,
+        "compileOutput": verdict.compile_output,
+        "results": [case_json(case) for case in verdict.cases],
+    }

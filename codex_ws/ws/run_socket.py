@@ -1,0 +1,122 @@
+"""`GET /ws/run`: run programs live. Output streams out as it is produced; stdin streams in.
+
+One program at a time per connection; the connection's handlers act on its current run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from sandbox import SIGNALS, CheckedRun
+
+from ..errors import Code, ServiceError
+from ..web.auth import optional_identity
+from ..web.run_request import Caller, RunServices, caller_of, parse_run
+from .connection import Connection, Handler, Message, no_fields, refuse
+from .live_run import LiveRun
+
+
+@dataclass(frozen=True, slots=True)
+class Stdin:
+    data: str
+
+
+def _stdin(message: Message) -> Stdin:
+    data = message.get("data")
+    if not isinstance(data, str):
+        raise ServiceError(Code.INVALID_REQUEST, "'data' must be a string")
+    return Stdin(data)
+
+
+def _signal(message: Message) -> str:
+    name = message.get("signal")
+    if name not in SIGNALS:
+        raise ServiceError(Code.INVALID_REQUEST, f"'signal' must be one of {', '.join(SIGNALS)}")
+    return str(name)
+
+
+def _unknown(kind: str) -> ServiceError:
+    return ServiceError(Code.INVALID_MESSAGE, f"Unknown message type {kind!r}")
+
+
+class RunSocket:
+    """The state of one `/ws/run` connection: who it is, and the program it runs now."""
+
+    def __init__(self, connection: Connection, services: RunServices, caller: Caller) -> None:
+        self.connection = connection
+        self.services = services
+        self.caller = caller
+        self._current: LiveRun | None = None
+        self.handlers: dict[str, Handler[Any]] = {
+            "run": Handler(self._parse_run, self._run),
+            "stdin": Handler(_stdin, self._stdin),
+            "eof": Handler(no_fields, self._eof),
+            "signal": Handler(_signal, self._signal),
+        }
+
+    async def close(self) -> None:
+        """The client left: a run that exited finishes its bookkeeping, one still going ends."""
+        current = self._current
+        if current is not None:
+            await (current.settle() if current.exited else current.stop())
+
+    async def _current_run(self) -> LiveRun | None:
+        """The connection's run while it goes on (one that exited is settled first)."""
+        current = self._current
+        if current is not None and (current.exited or current.done):
+            await current.settle()
+            current = self._current = None
+        return current
+
+    async def _running(self, kind: str) -> LiveRun:
+        """The run a `kind` message is for."""
+        current = await self._current_run()
+        if current is None:
+            raise ServiceError(Code.INVALID_REQUEST, f"No program is running to receive '{kind}'")
+        return current
+
+    def _parse_run(self, message: Message) -> CheckedRun:
+        return parse_run(self.services.engine, message)
+
+    async def _run(self, checked: CheckedRun) -> None:
+        if await self._current_run() is not None:
+            raise ServiceError(
+                Code.ALREADY_RUNNING,
+                "A program is already running: stop it or wait for its exit, then run again",
+            )
+        live = LiveRun(self.services, self.connection.outbox, self.caller, checked)
+        await live.start()
+        self._current = live
+
+    async def _stdin(self, message: Stdin) -> None:
+        await (await self._running("stdin")).stdin(message.data)
+
+    async def _eof(self, _: None) -> None:
+        await (await self._running("eof")).eof()
+
+    async def _signal(self, name: str) -> None:
+        await (await self._running("signal")).signal(name)
+
+
+async def run_socket(request: web.Request) -> web.WebSocketResponse:
+    try:
+        caller = caller_of(request, optional_identity(request, allow_query=True))
+    except ServiceError as exc:  # a bad token, or anonymous runs switched off
+        return await refuse(request, exc)
+    connection = await Connection.accept(request)
+    socket = RunSocket(connection, RunServices.of(request.app), caller)
+    try:
+        await connection.serve(socket.handlers, unknown=_unknown)
+    finally:
+        try:
+            await socket.close()
+        finally:
+            await connection.close()
+    return connection.ws
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/ws/run", run_socket)

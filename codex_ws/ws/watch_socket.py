@@ -1,0 +1,66 @@
+"""`GET /ws/sessions/{id}/watch`: follow a session as it happens, from any server process: a
+snapshot of everything so far, then every event, then a normal close after its exit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from ..domain.access import visible_session
+from ..errors import Code, ServiceError
+from ..store.sessions import SessionHub, SessionInfo, SessionUnavailable
+from ..web.auth import required_identity
+from ..web.keys import SESSIONS
+from ..web.shapes import snapshot_json
+from .connection import Connection, refuse
+from .outbox import Outbox
+
+
+def _read_only(kind: str) -> ServiceError:
+    return ServiceError(Code.READ_ONLY, "Watching is read-only: only 'ping' is accepted")
+
+
+async def watch_socket(request: web.Request) -> web.WebSocketResponse:
+    hub = request.app[SESSIONS]
+    try:
+        identity = required_identity(request, allow_query=True)
+        session = await visible_session(hub, identity, request.match_info["id"])
+    except ServiceError as exc:
+        return await refuse(request, exc)
+    connection = await Connection.accept(request)
+    follower = asyncio.create_task(_follow(hub, connection.outbox, session))
+    try:
+        # Reading stops once the session is over and the follower is done.
+        await connection.serve({}, unknown=_read_only, until=follower)
+    finally:
+        follower.cancel()
+        try:
+            await asyncio.gather(follower, return_exceptions=True)
+        finally:
+            await connection.close()
+    return connection.ws
+
+
+async def _follow(hub: SessionHub, outbox: Outbox, session: SessionInfo) -> None:
+    """Snapshot, then every event as it comes, until `exit`."""
+    first = True
+    try:
+        async for batch in hub.follow(session.id):
+            if first:
+                first = False
+                events = batch
+                if not events and session.state != "running":
+                    events = await hub.transcript(session.id)
+                outbox.send(snapshot_json(session, events))
+                if session.state != "running" and not batch:
+                    break
+            else:
+                for event in batch:
+                    outbox.send(event)
+    except SessionUnavailable as exc:
+        outbox.error(ServiceError(Code.UNAVAILABLE, f"{exc}; reconnect to try again"))
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/ws/sessions/{id}/watch", watch_socket)
