@@ -24,9 +24,9 @@ from sandbox import (
 )
 from sandbox.images import ImageBuilder
 
+from .app import create_app
 from .settings import Settings, SettingsError, read_one
 from .store.db import create_pool, migrate
-from .web.app import create_app
 from .web.serving import serve
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..domain.access import visible_session
+from ..web.access import visible_session
 from ..web.auth import required_identity
 from ..web.keys import SESSIONS
 from ..web.shapes import session_json

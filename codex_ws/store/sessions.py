@@ -23,6 +23,8 @@ from redis.exceptions import RedisError
 
 from sandbox.owner import Owner
 
+from ..domain.sessions import SessionInfo
+
 log = logging.getLogger(__name__)
 
 REPLAY_EVENTS = 5000  # the stream keeps about this many events for late joiners
@@ -39,19 +41,6 @@ Event = dict[str, Any]
 
 class SessionUnavailable(Exception):
     """Live events cannot be read now (Redis is not answering)."""
-
-
-@dataclass(slots=True)
-class SessionInfo:
-    id: str
-    user_id: str | None
-    user_name: str
-    language: str
-    code: str
-    state: str
-    started_at: str
-    ended_at: str | None = None
-    status: str | None = None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -18,7 +18,7 @@ from ..store.admission import Admission
 from ..store.exercises import Exercises
 from ..store.history import History
 from ..store.sessions import SessionHub
-from ..ws.outbox import Outbox
+from .outbox import Outbox
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)

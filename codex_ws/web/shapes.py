@@ -20,10 +20,10 @@ from sandbox import (
 
 from ..domain.exercises import Exercise
 from ..domain.grading import CaseVerdict, Verdict
+from ..domain.sessions import SessionInfo
 from ..domain.users import User
 from ..errors import ServiceError
 from ..store.history import Execution
-from ..store.sessions import SessionInfo
 
 Json = dict[str, Any]
 

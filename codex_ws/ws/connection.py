@@ -17,7 +17,7 @@ from ..errors import Code, ServiceError
 from ..web.body import parse_json
 from ..web.keys import SETTINGS, SOCKETS
 from ..web.middleware import as_service_error
-from .outbox import Outbox
+from ..web.outbox import Outbox
 
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003

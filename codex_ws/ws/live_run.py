@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from sandbox import CheckedRun, ExitEvent, Result, Run, RunEvent
 from sandbox.result import collect
 
-from ..store.sessions import LiveSession, SessionInfo
+from ..domain.sessions import SessionInfo
+from ..store.sessions import LiveSession
+from ..web.outbox import Outbox
 from ..web.run_request import Caller, RunServices
 from ..web.shapes import event_json, exit_json, started_json, stdin_json
-from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 

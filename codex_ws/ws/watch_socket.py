@@ -7,14 +7,15 @@ import asyncio
 
 from aiohttp import web
 
-from ..domain.access import visible_session
+from ..domain.sessions import SessionInfo
 from ..errors import Code, ServiceError
-from ..store.sessions import SessionHub, SessionInfo, SessionUnavailable
+from ..store.sessions import SessionHub, SessionUnavailable
+from ..web.access import visible_session
 from ..web.auth import required_identity
 from ..web.keys import SESSIONS
+from ..web.outbox import Outbox
 from ..web.shapes import snapshot_json
 from .connection import Connection, refuse
-from .outbox import Outbox
 
 
 def _read_only(kind: str) -> ServiceError:

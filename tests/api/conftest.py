@@ -14,7 +14,7 @@ import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from codex_ws.web.app import create_app
+from codex_ws.app import create_app
 from codex_ws.settings import Secret, Settings
 
 TEACHER_CODE = "teach-" + secrets.token_hex(4)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
+
+import aiohttp
 
 from codex_ws.web.keys import REDIS
 from sandbox import Engine
@@ -68,5 +72,40 @@ async def test_concurrent_runs_per_user_are_capped(student: Account) -> None:
         assert (await first).status == 200
         third = await client.post("/api/execute", json=payload, headers=student.headers)
         assert third.status == 200
+    finally:
+        await client.close()
+
+
+async def _error_of_run(ws: aiohttp.ClientWebSocketResponse, code: str) -> dict[str, Any]:
+    """Send a `run` of `code`; the first message back."""
+    await ws.send_json({"type": "run", "language": "python", "code": code})
+    async with asyncio.timeout(30):
+        return json.loads((await ws.receive()).data)  # type: ignore[no-any-return]
+
+
+async def test_a_socket_run_over_the_rate_gets_rate_limited_with_retry_after() -> None:
+    client = await start_client(make_settings(runs_per_minute_anonymous=1))
+    try:
+        async with client.ws_connect("/ws/run") as ws:
+            assert (await _error_of_run(ws, "print(1)"))["type"] == "started"
+            while json.loads((await ws.receive()).data)["type"] != "exit":
+                pass
+            error = await _error_of_run(ws, "print(2)")
+        assert (error["type"], error["code"]) == ("error", "rate_limited")
+        assert isinstance(error["retryAfter"], int) and 1 <= error["retryAfter"] <= 60
+        assert error["message"]
+    finally:
+        await client.close()
+
+
+async def test_a_socket_run_with_no_sandbox_free_gets_busy_with_retry_after() -> None:
+    client = await start_client(make_settings(max_containers=1, queue_wait_seconds=0.3))
+    try:
+        async with client.ws_connect("/ws/run") as first, client.ws_connect("/ws/run") as second:
+            started = await _error_of_run(first, "import time; time.sleep(3)")
+            assert started["type"] == "started"
+            error = await _error_of_run(second, "print(1)")
+            assert (error["type"], error["code"]) == ("error", "busy")
+            assert isinstance(error["retryAfter"], int) and error["retryAfter"] >= 1
     finally:
         await client.close()

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from sandbox import LimitPolicy
+
 from .conftest import Account, Client, assert_error, forge_token, make_settings, start_client
 
 
@@ -152,11 +154,35 @@ async def test_code_over_the_cap_is_too_large(client: Client) -> None:
     await assert_error(response, 413, "payload_too_large")
 
 
-async def test_a_body_over_the_cap_is_too_large(client: Client) -> None:
+async def test_the_largest_code_and_stdin_allowed_are_accepted(client: Client) -> None:
+    policy = make_settings().policy
+    code = "import sys\nprint(len(sys.stdin.read()))\n"
+    code += "#" * (policy.max_code_bytes - len(code))
+    stdin = "y" * policy.max_stdin_bytes
+    body = await execute(client, language="python", code=code, stdin=stdin)
+    assert body["output"] == f"{policy.max_stdin_bytes}\n"
+
+
+async def test_stdin_over_its_cap_is_too_large(client: Client) -> None:
+    stdin = "y" * (make_settings().policy.max_stdin_bytes + 1)
     response = await client.post(
-        "/api/execute", json={"language": "python", "code": "x", "stdin": "y" * (600 * 1024)}
+        "/api/execute", json={"language": "python", "code": "x", "stdin": stdin}
     )
-    await assert_error(response, 413, "payload_too_large")
+    body = await assert_error(response, 413, "payload_too_large")
+    assert "stdin" in body["error"]
+
+
+async def test_a_body_over_the_cap_is_too_large_and_says_the_cap() -> None:
+    small = LimitPolicy(max_stdin_bytes=100 * 1024)
+    client = await start_client(make_settings(max_body_bytes=200 * 1024, policy=small))
+    try:
+        response = await client.post(
+            "/api/execute", json={"language": "python", "code": "x", "stdin": "y" * 300 * 1024}
+        )
+        body = await assert_error(response, 413, "payload_too_large")
+        assert str(200 * 1024) in body["error"]
+    finally:
+        await client.close()
 
 
 async def test_user_id_must_match_the_token(client: Client, student: Account) -> None:
@@ -170,6 +196,14 @@ async def test_user_id_must_match_the_token(client: Client, student: Account) ->
         headers=student.headers,
     )
     await assert_error(response, 403, "forbidden")
+
+
+async def test_user_id_must_be_a_string_or_an_integer(client: Client) -> None:
+    response = await client.post(
+        "/api/execute", json={"language": "python", "code": "print(1)", "userId": [1]}
+    )
+    body = await assert_error(response, 400, "invalid_request")
+    assert "a string or an integer" in body["error"]
 
 
 async def test_user_id_without_a_token_is_ignored(client: Client) -> None:

@@ -7,8 +7,8 @@ import uuid
 
 import asyncpg
 
-from codex_ws.store.db import create_pool, migrate, migrations
 from codex_ws.settings import DEFAULT_DATABASE_URL
+from codex_ws.store.db import create_pool, migrate, migrations
 
 
 async def test_migrations_are_numbered_and_ordered() -> None:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from codex_ws.web.keys import ENGINE
-from sandbox import Engine
+from sandbox import SIGNALS, Engine
 from tests.conftest import assert_nothing_left
 
 from .conftest import Client, make_settings, start_client
@@ -35,12 +35,12 @@ pytestmark = pytest.mark.docker
 Socket = aiohttp.ClientWebSocketResponse
 
 MAX_MESSAGE_BYTES = 4096  # the fuzzed server's CODEX_WS_MAX_MESSAGE_BYTES
-SIGNALS = ("SIGINT", "SIGTERM", "SIGKILL")
 # A program that reads and drops its stdin until EOF: it prints nothing, so every message on
 # the socket while it runs is an answer to what the test sent.
 WAITER = "import sys\nfor _ in sys.stdin:\n    pass\n"
 START = {"type": "run", "language": "python", "code": WAITER, "limits": {"timeoutMs": 30000}}
-# What a `run` that is refused before it starts may get; `busy` only when one is running.
+# What a `run` that is refused before it starts may get; while one is running, a well-formed
+# `run` gets `already_running` (its fields are checked first).
 RUN_REFUSALS = frozenset(
     {"invalid_request", "unknown_language", "limit_too_high", "payload_too_large"}
 )
@@ -190,9 +190,9 @@ def expected(send: Send, running: bool) -> Expected:
     if kind == "ping":
         return Expected(pong=True)
     if kind == "run":
-        return (
-            Expected(errors=frozenset({"busy"})) if running else Expected(RUN_REFUSALS, starts=True)
-        )
+        if running:
+            return Expected(errors=RUN_REFUSALS | {"already_running"})
+        return Expected(RUN_REFUSALS, starts=True)
     if kind not in ("stdin", "eof", "signal"):
         return Expected(errors=frozenset({"invalid_message"}))
     if not running:

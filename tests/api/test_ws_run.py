@@ -137,7 +137,7 @@ async def test_a_flood_ends_with_output_limit_and_the_socket_stays_healthy(clien
         assert await next_message(ws) == {"type": "pong"}
 
 
-async def test_a_run_during_a_run_is_busy(client: Client) -> None:
+async def test_a_run_during_a_run_is_already_running(client: Client) -> None:
     async with client.ws_connect("/ws/run") as ws:
         await ws.send_json(
             {"type": "run", "language": "python", "code": "import time; time.sleep(2)"}
@@ -145,7 +145,8 @@ async def test_a_run_during_a_run_is_busy(client: Client) -> None:
         await until(ws, "started")
         await ws.send_json({"type": "run", "language": "python", "code": "print(1)"})
         error = await next_message(ws)
-        assert (error["type"], error["code"]) == ("error", "busy")
+        assert (error["type"], error["code"]) == ("error", "already_running")
+        assert "retryAfter" not in error
         assert (await until(ws, "exit"))[-1]["status"] == "ok"
 
 

@@ -57,17 +57,18 @@ async def test_a_lost_connection_is_shown_and_comes_back(new_page: NewPage) -> N
 
 async def test_refused_runs_say_why(new_page: NewPage) -> None:
     page = await new_page()
-    refusals = [
-        ("rate_limited", "Too many runs: at most 60 a minute; try again in 4 s"),
-        ("busy", "All sandboxes are busy; try again in a few seconds"),
-        ("unknown_language", "Unknown language 'cobol'. Supported: python"),
+    # The page reads `code` and `retryAfter`, never the wording of `message`.
+    refusals: list[dict[str, object]] = [
+        {"code": "rate_limited", "message": "Too many runs: at most 60 a minute", "retryAfter": 4},
+        {"code": "busy", "message": "All sandboxes are busy", "retryAfter": 2},
+        {"code": "already_running", "message": "Another program runs on this socket"},
+        {"code": "unknown_language", "message": "Unknown language 'cobol'. Supported: python"},
     ]
 
     def refuse(ws: WebSocketRoute) -> None:
         def on_message(message: str | bytes) -> None:
             if json.loads(message)["type"] == "run":
-                code, text = refusals.pop(0)
-                ws.send(json.dumps({"type": "error", "code": code, "message": text}))
+                ws.send(json.dumps({"type": "error", **refusals.pop(0)}))
 
         ws.on_message(on_message)
 
@@ -84,8 +85,14 @@ async def test_refused_runs_say_why(new_page: NewPage) -> None:
     await expect(run).to_be_enabled()
 
     await run.click()
-    await expect(console(page)).to_contain_text("The server is busy: every sandbox is in use")
+    await expect(console(page)).to_contain_text(
+        "The server is busy: every sandbox is in use right now. Try again in 2 s."
+    )
     await expect(status).to_have_text("Not run: server busy")
+
+    await run.click()
+    await expect(console(page)).to_contain_text("A program is already running")
+    await expect(status).to_have_text("Not run: already running")
 
     await run.click()
     await expect(console(page)).to_contain_text("Unknown language: Unknown language 'cobol'")

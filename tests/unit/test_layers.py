@@ -1,9 +1,9 @@
 """The layers of `codex_ws`, enforced by reading each module's imports.
 
-- `domain/` and `store/` (and the error contract and settings under them) know no HTTP: they
-  import neither aiohttp nor the web layers (`web/`, `routes/`, `ws/`).
-- `store/` does not reach up into `domain/` beyond its records, and `sandbox/` knows nothing of
-  `codex_ws` at all.
+From the bottom: the error contract and settings; `domain/` (records and rules); `store/`
+(PostgreSQL and Redis); `web/` (HTTP plumbing: body, auth, errors, shapes); `routes/` and `ws/`
+(the endpoints); `app.py` (assembles them); `cli.py`. A module imports only from its own floor
+or below. `domain/` and `store/` know no HTTP, and `sandbox/` knows nothing of `codex_ws`.
 """
 
 from __future__ import annotations
@@ -62,14 +62,31 @@ def test_domain_and_storage_know_no_http(path: Path) -> None:
     assert forbidden == [], f"{path.relative_to(ROOT)} imports {forbidden}"
 
 
-@pytest.mark.parametrize("path", _modules("store"), ids=lambda p: p.name)
-def test_storage_does_not_depend_on_grading_or_access_rules(path: Path) -> None:
-    upward = [
-        name
-        for name in imports_of(path)
-        if _within(name, ("codex_ws.domain.grading", "codex_ws.domain.access"))
-    ]
-    assert upward == []
+FLOORS = (
+    ("codex_ws.errors", "codex_ws.settings"),
+    ("codex_ws.domain",),
+    ("codex_ws.store",),
+    ("codex_ws.web",),
+    ("codex_ws.routes", "codex_ws.ws"),
+    ("codex_ws.app",),
+    ("codex_ws.cli", "codex_ws.__main__"),
+)
+
+
+def floor_of(name: str) -> int | None:
+    return next((i for i, floor in enumerate(FLOORS) if _within(name, floor)), None)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_no_module_imports_from_a_floor_above_its_own(path: Path) -> None:
+    own = floor_of(_module_name(path))
+    if own is None:
+        assert _module_name(path) == "codex_ws", f"{path} is on no floor: add it to FLOORS"
+        return
+    above = [n for n in imports_of(path) if (floor_of(n) or 0) > own]
+    assert above == [], f"{path.relative_to(ROOT)} imports {above}"
 
 
 def test_the_sandbox_knows_nothing_of_the_service() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from ..errors import ServiceError
-from ..web.shapes import error_message
+from .shapes import error_message
 
 log = logging.getLogger(__name__)
 

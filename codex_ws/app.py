@@ -10,19 +10,17 @@ from aiohttp import web
 
 from sandbox import Engine, EngineConfig
 
-from ..domain.draining import Drain
-from ..domain.tokens import Tokens
-from ..routes import auth, docs, execute, exercises, health, pages, sessions
-from ..settings import Settings
-from ..store.accounts import Accounts
-from ..store.admission import Admission
-from ..store.db import create_pool, migrate
-from ..store.exercises import Exercises
-from ..store.history import History
-from ..store.sessions import SessionHub
-from ..ws import run_socket, watch_socket
-from ..ws.connection import close_all
-from .keys import (
+from .domain.draining import Drain
+from .domain.tokens import Tokens
+from .routes import auth, docs, execute, exercises, health, pages, sessions
+from .settings import Settings
+from .store.accounts import Accounts
+from .store.admission import Admission
+from .store.db import create_pool, migrate
+from .store.exercises import Exercises
+from .store.history import History
+from .store.sessions import SessionHub
+from .web.keys import (
     ACCOUNTS,
     ADMISSION,
     ADMISSION_REDIS,
@@ -37,7 +35,9 @@ from .keys import (
     SOCKETS,
     TOKENS,
 )
-from .middleware import error_middleware
+from .web.middleware import error_middleware
+from .ws import run_socket, watch_socket
+from .ws.connection import close_all
 
 ADMISSION_CONNECTIONS = 32
 
