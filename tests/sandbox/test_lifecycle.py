@@ -25,6 +25,7 @@ from sandbox import (
     RequestedLimits,
     UnknownLanguage,
 )
+from sandbox.result import collect
 from tests.conftest import assert_nothing_left, labelled_containers, read_until
 
 pytestmark = pytest.mark.docker
@@ -136,13 +137,23 @@ async def test_a_memory_limit_below_the_default_applies(engine: Engine) -> None:
 
 
 async def test_stdin_to_a_finished_program_is_dropped(engine: Engine) -> None:
+    """Stdin written after the program ended goes nowhere: the writes return promptly without
+    an error, and the run's output and end stay what they were, before close() and after."""
     run = await engine.start("python", "print('done')\n")
     try:
-        await run.wait()
-        await run.write_stdin(b"too late\n")
-        await run.close_stdin()
+        ended = await run.wait()
+        async with asyncio.timeout(5):
+            await run.write_stdin(b"too late\n")
+            await run.close_stdin()
+        result = await collect(run)
+        assert await run.wait() is ended
     finally:
         await run.close()
+    async with asyncio.timeout(5):
+        await run.write_stdin(b"later still\n")
+    assert await run.wait() is ended
+    assert (ended.status, ended.exit_code, ended.signal) == ("ok", 0, None)
+    assert (result.status, result.output, result.error) == ("ok", "done\n", "")
 
 
 async def test_the_next_start_sweeps_what_a_killed_process_left(engine: Engine) -> None:
