@@ -6,11 +6,15 @@
 #                                      (e.g. `up -d --build`, `ps`, `logs -f server`, `down`)
 #
 # Preparing means: DOCKER_GID set to the group of the Docker socket (the server joins it);
-# and, before a command that builds or starts (up, build, run, create), the base image
-# bootstrapped when missing (scripts/base-image.sh) and the wheelhouse filled. The wheels are
-# downloaded here, by this machine's pip (with its index, proxy and certificates), so building
-# the server image needs no registry and no network for Python packages: the Dockerfile
-# installs them with `pip install --no-index`.
+# and, before a command that creates containers (up, run, create), a check that
+# CODEX_JWT_SECRET, CODEX_POSTGRES_PASSWORD and DOCKER_GID are set, in the environment or in
+# the env file, as docker-compose reads them. docker-compose.yml does not require them itself,
+# so that `ps`, `logs`, `down` and the like work without them. Before a command that builds
+# or starts (up, build, run, create): the base image bootstrapped when missing
+# (scripts/base-image.sh) and the wheelhouse filled. The wheels are downloaded here, by this
+# machine's pip (with its index, proxy and certificates), so building the server image needs
+# no registry and no network for Python packages: the Dockerfile installs them with
+# `pip install --no-index`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -116,22 +120,63 @@ command -v docker-compose >/dev/null 2>&1 \
     || die "docker-compose is not installed: apt-get install docker-compose (Debian's, version 1.29)"
 
 socket="${DOCKER_SOCKET:-/var/run/docker.sock}"
-if [ -z "${DOCKER_GID:-}" ]; then
-    [ -S "$socket" ] || die "no Docker socket at $socket: set DOCKER_SOCKET (and DOCKER_GID)"
+if [ -z "${DOCKER_GID:-}" ] && [ -S "$socket" ]; then
     DOCKER_GID=$(stat -c %g "$socket")
     export DOCKER_GID
 fi
 
-# The command is the first word that is neither an option nor an option's value.
+# The settings without which nothing may be created, checked by docker-compose itself over the
+# same files, environment and env file as the command (so `.env` and `--env-file` count).
+# Reads the compose files' options from `options`.
+check_required() {
+    local files=() listed=() file
+    if [ "$has_file" = no ]; then
+        if [ -n "${COMPOSE_FILE:-}" ]; then
+            IFS="${COMPOSE_PATH_SEPARATOR:-:}" read -r -a listed <<<"$COMPOSE_FILE"
+            for file in "${listed[@]}"; do files+=(-f "$file"); done
+        else
+            files=(-f docker-compose.yml)
+            [ ! -f docker-compose.override.yml ] || files+=(-f docker-compose.override.yml)
+        fi
+    fi
+    [ -n "${DOCKER_GID:-}" ] || [ -S "$socket" ] \
+        || say "no Docker socket at $socket: set DOCKER_SOCKET, or DOCKER_GID to the group that may use the engine"
+    docker-compose "${options[@]}" "${files[@]}" -f /dev/stdin config -q <<'YAML' \
+        || die "not starting anything: set the variable named above, in the environment or in the env file (.env unless --env-file names another); see docs/deployment.md"
+services:
+  required:
+    image: none
+    environment:
+      CODEX_JWT_SECRET: ${CODEX_JWT_SECRET:?set CODEX_JWT_SECRET to 32 or more random characters, e.g. openssl rand -base64 48}
+      CODEX_POSTGRES_PASSWORD: ${CODEX_POSTGRES_PASSWORD:?set CODEX_POSTGRES_PASSWORD (letters and digits, e.g. openssl rand -hex 24)}
+      DOCKER_GID: ${DOCKER_GID:?set DOCKER_GID to the group of the Docker socket (stat -c %g /var/run/docker.sock)}
+YAML
+}
+
+# The command is the first word that is neither an option nor an option's value; the options
+# before it are docker-compose's own.
 args=("$@")
+options=()
+has_file=no
 for ((i = 0; i < ${#args[@]}; i++)); do
     case "${args[i]}" in
         -f | --file | -p | --project-name | --project-directory | --env-file | --profile | \
             -H | --host | -c | --context | --log-level)
+            [[ "${args[i]}" != -f && "${args[i]}" != --file ]] || has_file=yes
+            options+=("${args[i]}" "${args[i + 1]:-}")
             i=$((i + 1))
             ;;
-        -*) ;;
-        up | build | run | create)
+        -*)
+            [[ "${args[i]}" != --file=* && "${args[i]}" != -f?* ]] || has_file=yes
+            options+=("${args[i]}")
+            ;;
+        up | run | create)
+            check_required
+            bash scripts/base-image.sh
+            fill_wheels
+            break
+            ;;
+        build)
             bash scripts/base-image.sh
             fill_wheels
             break

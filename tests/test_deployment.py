@@ -2,7 +2,8 @@
 
 These need the Docker engine, the base image `codex-ws/debian:bookworm` (scripts/base-image.sh)
 and Debian's `docker-compose` (1.29). The end-to-end test builds the sandbox images from this
-tree as `make images` does (a no-op when they are current).
+tree as `make images` does (a no-op when they are current), and runs two deployments side by
+side.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def _env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def _env_without_settings(**overrides: str) -> dict[str, str]:
+    """`_env()` without the required settings, and without a socket to find DOCKER_GID by."""
+    env = _env(DOCKER_SOCKET="/nonexistent/docker.sock", **overrides)
+    for name in REQUIRED:
+        del env[name]
+    return env
+
+
 def _run(
     args: list[str], env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
@@ -101,12 +110,36 @@ def test_compose_file_is_valid_and_lists_the_services() -> None:
 
 
 @pytest.mark.parametrize("name", REQUIRED)
-def test_compose_file_requires_its_secrets(name: str) -> None:
-    env = _env()
+def test_compose_script_refuses_to_start_without_a_setting(name: str, tmp_path: Path) -> None:
+    project = f"codexwscheck{os.getpid()}"
+    # An empty env file stands for the .env a checkout may have.
+    empty = tmp_path / "empty.env"
+    empty.touch()
+    env = _env(DOCKER_SOCKET="/nonexistent/docker.sock")
     del env[name]
-    rendered = _run([_docker_compose(), "config"], env)
-    assert rendered.returncode != 0
-    assert name in rendered.stderr
+    up = _run(
+        ["bash", "scripts/compose.sh", "--env-file", str(empty), "-p", project, "up", "-d"], env
+    )
+    assert up.returncode != 0
+    # The check's own message (the rest of compose's message quotes every template).
+    assert f": set {name}" in up.stderr, _output(up)
+    assert "not starting anything" in up.stderr
+    listed = _run([_docker_compose(), "-p", project, "ps", "-q"], env)
+    assert listed.returncode == 0, _output(listed)
+    assert listed.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("command", [["ps"], ["logs", "--no-color"], ["down"], ["config", "-q"]])
+def test_compose_commands_that_create_nothing_need_no_settings(
+    command: list[str], tmp_path: Path
+) -> None:
+    env = _env_without_settings()
+    project = f"codexwsnone{os.getpid()}"
+    empty = tmp_path / "empty.env"
+    empty.touch()
+    for runner in ([_docker_compose()], ["bash", "scripts/compose.sh"]):
+        done = _run([*runner, "--env-file", str(empty), "-p", project, *command], env)
+        assert done.returncode == 0, _output(done)
 
 
 # -- the server image -------------------------------------------------------------------------
@@ -191,32 +224,72 @@ def _wait_healthy(port: int, seconds: float) -> tuple[int, Any]:
     return last
 
 
-@pytest.mark.timeout(900)
-def test_compose_stack_serves_health_and_runs_code(server_image: str) -> None:
-    compose = _docker_compose()
+def _deployment(name: str, server_image: str) -> tuple[dict[str, str], int]:
+    """The environment of one deployment of its own: project name, port and host name."""
     port = _free_port()
     env = _env(
-        COMPOSE_PROJECT_NAME=f"codexwstest{os.getpid()}",
+        COMPOSE_PROJECT_NAME=f"codexws{name}{os.getpid()}",
         CODEX_SERVER_IMAGE=server_image,
         CODEX_PUBLISH_PORT=str(port),
-        CODEX_SERVER_HOSTNAME=f"codex-test-{os.getpid()}",
+        CODEX_SERVER_HOSTNAME=f"codex-{name}-{os.getpid()}",
     )
-    try:
-        up = _run(["bash", "scripts/compose.sh", "up", "-d", "--build"], env, timeout=780)
-        assert up.returncode == 0, _output(up)
-        status, health = _wait_healthy(port, 120)
-        logs = _run([compose, "logs", "--no-color", "--tail", "30"], env)
-        assert status == 200, f"{health}\n{_output(logs, 90)}"
-        assert health["checks"]["images"]["ok"], health
+    return env, port
 
-        status, result = _request(
-            port,
-            "POST",
-            "/api/execute",
-            {"language": "python", "code": "print(input()[::-1])", "stdin": "olleh\n"},
-        )
-        assert status == 200, result
-        assert result["output"] == "hello\n", result
+
+def _without_settings(env: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if name not in REQUIRED}
+
+
+def _assert_serving(compose: str, env: dict[str, str], port: int) -> None:
+    status, health = _wait_healthy(port, 120)
+    logs = _run([compose, "logs", "--no-color", "--tail", "30"], env)
+    assert status == 200, f"{health}\n{_output(logs, 90)}"
+    assert health["checks"]["images"]["ok"], health
+
+    status, result = _request(
+        port,
+        "POST",
+        "/api/execute",
+        {"language": "python", "code": "print(input()[::-1])", "stdin": "olleh\n"},
+    )
+    assert status == 200, result
+    assert result["output"] == "hello\n", result
+
+
+@pytest.mark.timeout(1200)
+def test_two_compose_deployments_serve_side_by_side(server_image: str) -> None:
+    compose = _docker_compose()
+    first, first_port = _deployment("one", server_image)
+    second, second_port = _deployment("two", server_image)
+    try:
+        up = _run(["bash", "scripts/compose.sh", "up", "-d", "--build"], first, timeout=780)
+        assert up.returncode == 0, _output(up)
+        _assert_serving(compose, first, first_port)
+
+        up = _run(["bash", "scripts/compose.sh", "up", "-d"], second, timeout=300)
+        assert up.returncode == 0, _output(up)
+        _assert_serving(compose, second, second_port)
+
+        # Each project lists its own containers, without the settings.
+        for env in (first, second):
+            listed = _run([compose, "ps"], _without_settings(env))
+            assert listed.returncode == 0, _output(listed)
+            assert f"{env['COMPOSE_PROJECT_NAME']}_server_1" in listed.stdout, listed.stdout
+            other = second if env is first else first
+            assert other["COMPOSE_PROJECT_NAME"] not in listed.stdout, listed.stdout
+
+        # Another host name: the second server took none of the first's sandboxes for leftovers.
+        logs = _run([compose, "logs", "--no-color", "server"], _without_settings(second))
+        assert "left behind" not in logs.stdout, _output(logs, 90)
+
+        # The second goes away without its settings; the first serves on.
+        down = _run([compose, "down", "-v", "--remove-orphans"], _without_settings(second))
+        assert down.returncode == 0, _output(down)
+        _assert_serving(compose, first, first_port)
     finally:
-        down = _run([compose, "down", "-v", "--remove-orphans"], env)
-    assert down.returncode == 0, _output(down)
+        downs = [
+            _run([compose, "down", "-v", "--remove-orphans"], _without_settings(env))
+            for env in (second, first)
+        ]
+    for down in downs:
+        assert down.returncode == 0, _output(down)
