@@ -13,8 +13,8 @@ from typing import Any
 import aiodocker
 from aiodocker.stream import Stream
 
-from ._attach import close_stdin
 from ._event_buffer import EventBuffer
+from .docker_stream import close_stdin
 from .errors import InvalidRequest, engine_gone
 from .events import SIGNALS, ExitEvent, RunEvent, StageEvent, StageName
 from .events import Stream as StreamName
