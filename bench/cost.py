@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import Engine, EngineConfig
+from sandbox import Engine, EngineConfig, check_run
 
 from .measure import HELLO
 
@@ -98,8 +98,9 @@ async def container_cost(runs: int, *, quiet_seconds: float = 3.0) -> ContainerC
     """`runs` python hello worlds, each in a fresh container, one after the other."""
     dockerd, containerd = _pid_of("dockerd"), _pid_of("containerd")
     async with Engine(EngineConfig()) as engine:
+        hello = check_run(engine.languages, engine.policy, "python", HELLO["python"])
         for _ in range(2):  # warm caches: images, the engine's connections
-            await engine.execute("python", HELLO["python"])
+            await engine.execute(hello)
         await engine.settle()
         quiet = Snapshot.take(dockerd, containerd)
         await asyncio.sleep(quiet_seconds)
@@ -108,7 +109,7 @@ async def container_cost(runs: int, *, quiet_seconds: float = 3.0) -> ContainerC
             before.wall - quiet.wall
         )
         for _ in range(runs):
-            result = await engine.execute("python", HELLO["python"])
+            result = await engine.execute(hello)
             if result.output != "Hello, World!\n":
                 raise RuntimeError(f"a cost run failed: {result}")
         await engine.settle()  # every removal is part of the cost

@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sandbox import DEFAULT_DOCKER_HOST, DEFAULT_SECCOMP_PROFILE, LimitPolicy
-from sandbox.images import DEFAULT_BASE_IMAGE
+from sandbox import EngineConfig, LimitPolicy
+from sandbox.images import BASE_IMAGE
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ DEFAULT_POOL = "python=2,javascript=1,java=1,csharp=1"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MIN_JWT_SECRET = 32
 _POLICY = LimitPolicy()
+_ENGINE = EngineConfig()
 
 
 class SettingsError(Exception):
@@ -170,10 +171,10 @@ TABLE: tuple[Setting, ...] = (
     Setting("policy.cpus", "CODEX_CPUS", _number, _POLICY.cpus, 0),
     Setting("policy.pids", "CODEX_PIDS_LIMIT", _integer, _POLICY.pids, 16),
     # The Docker engine
-    Setting("docker_host", "DOCKER_HOST", _text, DEFAULT_DOCKER_HOST),
+    Setting("docker_host", "DOCKER_HOST", _text, _ENGINE.docker_host),
     Setting("docker_tls_verify", "DOCKER_TLS_VERIFY", _boolean, False),
-    Setting("seccomp_profile", "CODEX_SECCOMP_PROFILE", _path, DEFAULT_SECCOMP_PROFILE),
-    Setting("base_image", "CODEX_BASE_IMAGE", _text, DEFAULT_BASE_IMAGE),
+    Setting("seccomp_profile", "CODEX_SECCOMP_PROFILE", _path, _ENGINE.seccomp_profile),
+    Setting("base_image", "CODEX_BASE_IMAGE", _text, BASE_IMAGE),
 )
 
 

@@ -1,9 +1,11 @@
 """The container engine: runs untrusted code in fresh, locked-down Docker containers.
 
-A library: it knows nothing of HTTP. `Engine.start()` gives a live `Run` (events out, stdin in,
-signals); `Engine.execute()` runs a program to the end and gives a `Result`.
+A library: it knows nothing of HTTP, nor of the environment. A request is checked once, by
+`check_run()`, into a `CheckedRun`; `Engine.start()` gives a live `Run` of it (events out, stdin
+in, signals); `Engine.execute()` runs it to the end and gives a `Result`.
 """
 
+from .checked_run import CheckedRun, check_run
 from .engine import Engine, EngineConfig
 from .errors import (
     EngineUnavailable,
@@ -13,7 +15,7 @@ from .errors import (
     SandboxError,
     UnknownLanguage,
 )
-from .events import ExitEvent, OutputEvent, RunEvent, RunStatus, StageEvent
+from .events import SIGNALS, ExitEvent, OutputEvent, RunEvent, RunStatus, StageEvent
 from .languages import LANGUAGES, LanguageRegistry, LanguageSpec
 from .limits import LimitPolicy, Limits, RequestedLimits
 from .result import Result
@@ -21,6 +23,8 @@ from .run import Run
 
 __all__ = [
     "LANGUAGES",
+    "SIGNALS",
+    "CheckedRun",
     "Engine",
     "EngineConfig",
     "EngineUnavailable",
@@ -41,4 +45,5 @@ __all__ = [
     "SandboxError",
     "StageEvent",
     "UnknownLanguage",
+    "check_run",
 ]

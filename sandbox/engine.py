@@ -1,30 +1,36 @@
-"""The sandbox engine: starts runs in fresh containers, removes them, sweeps orphans."""
+"""The sandbox engine: starts checked runs in fresh containers (or warm ones from its pools)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import functools
-import itertools
 import json
 import logging
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 import aiodocker
-import aiohttp
 
-from ._attach import attach
-from .container_config import ENGINE_LABEL, OWNER_LABEL, SANDBOX_LABEL, container_config
-from .errors import EngineUnavailable, InvalidRequest, engine_gone
+from .checked_run import CheckedRun
+from .container_config import container_config
+from .containers import Containers
+from .docker_client import connect, disconnect
+from .docker_stream import attach
+from .errors import (
+    DOCKER_ERRORS,
+    EngineUnavailable,
+    InvalidRequest,
+    sandbox_unavailable,
+    unreachable,
+)
 from .events import ExitEvent, OutputEvent, RunStatus
 from .framing import Mode, SourceFile, decode_files, encode_frame, new_nonce
 from .languages import LanguageRegistry, LanguageSpec
-from .limits import LimitPolicy, Limits, RequestedLimits
+from .limits import LimitPolicy, Limits
 from .owner import Owner
 from .pool import Warm, WarmPool
 from .result import Result, collect
@@ -33,33 +39,9 @@ from .run import Run
 log = logging.getLogger(__name__)
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
-# How long a removal keeps trying while the engine does not answer (it may be restarting).
-REMOVAL_PATIENCE_SECONDS = 30
-
-
-def default_seccomp_profile() -> Path:
-    """The profile every container loads (CODEX_SECCOMP_PROFILE overrides the shipped one)."""
-    configured = os.environ.get("CODEX_SECCOMP_PROFILE")
-    return Path(configured) if configured else SOURCE_ROOT / "seccomp" / "profile.json"
-
-
-def docker_url() -> str:
-    """Where the Docker engine is expected, for messages."""
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-
-
-def unreachable(exc: BaseException) -> EngineUnavailable:
-    return EngineUnavailable(
-        f"Docker engine not reachable at {docker_url()}: is dockerd running? set DOCKER_HOST; "
-        f"if it is restarting, try again in a few seconds ({exc.__class__.__name__}: {exc})"
-    )
-
-
-def lost_while_starting(spec: LanguageSpec, exc: BaseException) -> EngineUnavailable:
-    return EngineUnavailable(
-        f"The Docker engine dropped the {spec.id} sandbox as it started (is dockerd "
-        f"restarting?): try again in a few seconds ({exc.__class__.__name__}: {exc})"
-    )
+# The seccomp profile every container loads, as shipped.
+SECCOMP_PROFILE = SOURCE_ROOT / "seccomp" / "profile.json"
+DOCKER_HOST = "unix:///var/run/docker.sock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +66,11 @@ class EngineConfig:
     policy: LimitPolicy = field(default_factory=LimitPolicy)
     languages: LanguageRegistry = field(default_factory=LanguageRegistry)
     image_tag: str = "latest"
-    seccomp_profile: Path = field(default_factory=default_seccomp_profile)
+    seccomp_profile: Path = SECCOMP_PROFILE
+    # Where the Docker engine listens; a `tcp://` one is spoken as plain HTTP unless
+    # `docker_tls_verify` (then aiodocker sets TLS up as the Docker client does).
+    docker_host: str = DOCKER_HOST
+    docker_tls_verify: bool = False
     # Warm containers kept per language (0 or absent: every run starts its own).
     pool_sizes: Mapping[str, int] = field(default_factory=dict)
     pool_max_age_seconds: float = 300
@@ -96,7 +82,10 @@ class EngineConfig:
 
 
 class Engine:
-    """Runs programs in fresh, locked-down containers. Use as an async context manager."""
+    """Runs checked programs in fresh, locked-down containers. Use as an async context manager.
+
+    `languages` and `policy` are what runs are checked against (see `check_run`).
+    """
 
     def __init__(self, config: EngineConfig | None = None, docker: aiodocker.Docker | None = None):
         self.config = config or EngineConfig()
@@ -106,10 +95,7 @@ class Engine:
         self.id = uuid.uuid4().hex  # one process may run several engines
         self._docker = docker
         self._seccomp = _compact_json(self.config.seccomp_profile)
-        self._removals: set[asyncio.Task[None]] = set()
-        self._live: set[str] = set()
-        cap = self.config.max_containers
-        self._room = asyncio.Semaphore(cap) if cap else None
+        self._containers: Containers | None = None
         self._versions: dict[str, str] = {}
         self.pool: WarmPool | None = None
 
@@ -126,15 +112,29 @@ class Engine:
             raise RuntimeError("Engine.open() has not been called")
         return self._docker
 
+    @property
+    def containers(self) -> Containers:
+        if self._containers is None:
+            raise RuntimeError("Engine.open() has not been called")
+        return self._containers
+
     async def open(self) -> None:
         """Connect to the engine and sweep what dead processes of this host left behind."""
         if self._docker is None:
-            self._docker = _connect()
+            self._docker = connect(
+                self.config.docker_host, tls_verify=self.config.docker_tls_verify
+            )
         try:
             await self.docker.version()
-        except (aiohttp.ClientError, OSError, aiodocker.DockerError) as exc:
+        except DOCKER_ERRORS as exc:
             await self._disconnect()
-            raise unreachable(exc) from exc
+            raise unreachable(self.config.docker_host, exc) from exc
+        self._containers = Containers(
+            self.docker,
+            engine_id=self.id,
+            docker_host=self.config.docker_host,
+            max_containers=self.config.max_containers,
+        )
         await self._read_versions()
         removed = await self.sweep()
         if removed:
@@ -156,30 +156,26 @@ class Engine:
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
-        for container_id in list(self._live):
-            self._schedule_removal(container_id)
-        if self._removals:
-            await asyncio.gather(*self._removals, return_exceptions=True)
-        if self._docker is not None:
-            # A container whose create was cut short by the shutdown has no id here yet.
-            with contextlib.suppress(aiodocker.DockerError, aiohttp.ClientError, OSError):
-                stray = await self.docker.containers.list(
-                    all=True, filters=json.dumps({"label": [f"{ENGINE_LABEL}={self.id}"]})
-                )
-                await asyncio.gather(*(self._remove(c.id) for c in stray))
+        if self._containers is not None:
+            await self._containers.close()
         await self._disconnect()
 
     async def _disconnect(self) -> None:
         if self._docker is not None:
-            await self._docker.close()
-            # A connector passed in (see _connect) is not closed by the client itself.
-            await self._docker.connector.close()
+            await disconnect(self._docker)
             self._docker = None
 
     async def settle(self) -> None:
         """Wait until every removal scheduled so far has finished."""
-        while self._removals:
-            await asyncio.gather(*self._removals, return_exceptions=True)
+        if self._containers is not None:
+            await self._containers.settle()
+
+    async def sweep(self, *, every_owner: bool = False) -> int:
+        """Remove sandbox containers whose owning process on this host is gone.
+
+        With `every_owner`, remove every sandbox container on the engine (an operator's reset).
+        """
+        return await self.containers.sweep(every_owner=every_owner)
 
     def image_for(self, spec: LanguageSpec) -> str:
         return f"{spec.image}:{self.config.image_tag}"
@@ -200,53 +196,55 @@ class Engine:
 
     # -- runs ----------------------------------------------------------------------------
 
-    async def start(
-        self,
-        language: str,
-        code: str,
-        args: Sequence[str] = (),
-        limits: RequestedLimits | None = None,
-        *,
-        build: Build | None = None,
-    ) -> Run:
-        """Start `code` in a fresh container; the program is running when this returns.
+    async def start(self, checked: CheckedRun, *, build: Build | None = None) -> Run:
+        """Start a checked program in a fresh container; it is running when this returns.
 
         With a `build` of the same code, the compiled files are used and nothing is compiled.
         """
-        spec = self.languages.get(language)
-        args = _check_args(args)
-        self.policy.check_payload(code, args)
-        resolved = self.policy.resolve(spec, limits)
-        file_name, compile_argv, run_argv = spec.commands(code, args, resolved.memory_mb)
-        warm_request = spec.warm_request_for(code, args)
+        files, compile_argv, warm_request = (
+            checked.files,
+            checked.compile_argv,
+            checked.warm_request,
+        )
         if build is not None:
-            if not build.ok or build.language != spec.id:
+            if not build.ok or build.language != checked.spec.id:
                 raise InvalidRequest(f"Cannot run a {build.status} build of {build.language}")
             # Compiled already: the runtime would compile again.
             files, compile_argv, warm_request = build.files, (), ()
-        else:
-            files = (SourceFile(file_name, code.encode()),)
         return await self._launch(
-            spec,
-            resolved,
+            checked.spec,
+            checked.limits,
             mode="run",
             files=files,
             compile_argv=compile_argv,
-            run_argv=run_argv,
+            run_argv=checked.run_argv,
             warm_request=warm_request,
         )
 
-    async def build(self, language: str, code: str, limits: RequestedLimits | None = None) -> Build:
-        """Compile `code` once, for any number of later runs (each in its own container)."""
-        spec = self.languages.get(language)
-        self.policy.check_payload(code, ())
-        resolved = self.policy.resolve(spec, limits)
-        file_name, compile_argv, _ = spec.commands(code, (), resolved.memory_mb)
-        source = SourceFile(file_name, code.encode())
+    async def execute(self, checked: CheckedRun, *, build: Build | None = None) -> Result:
+        """Run a checked program to the end with its stdin (then EOF); gather what it did."""
+        run = await self.start(checked, build=build)
+        feeder = asyncio.create_task(_feed(run, checked.stdin))
+        try:
+            return await collect(run)
+        finally:
+            feeder.cancel()
+            await asyncio.gather(feeder, return_exceptions=True)
+            await run.close()
+
+    async def build(self, checked: CheckedRun) -> Build:
+        """Compile a checked program once, for any number of later runs (each in its own
+        container, with `start` or `execute`)."""
+        spec = checked.spec
         if not spec.compiled:
-            return Build(spec.id, RunStatus.OK, (source,), "", 0)
+            return Build(spec.id, RunStatus.OK, checked.files, "", 0)
         run = await self._launch(
-            spec, resolved, mode="compile", files=(source,), compile_argv=compile_argv, run_argv=()
+            spec,
+            checked.limits,
+            mode="compile",
+            files=checked.files,
+            compile_argv=checked.compile_argv,
+            run_argv=(),
         )
         exit_event: ExitEvent | None = None
         try:
@@ -286,6 +284,7 @@ class Engine:
         run_argv: Sequence[str],
         warm_request: Sequence[str] = (),
     ) -> Run:
+        """A pooled container, or one prepared now, handed its frame."""
         warm = self.pool.take(spec, limits) if self.pool is not None else None
         if warm is None:
             warm = await self._prepare(spec, limits)
@@ -302,10 +301,8 @@ class Engine:
             await warm.stream.write_in(frame)
         except BaseException as exc:
             self._discard(warm)
-            if engine_gone(exc):
-                raise lost_while_starting(spec, exc) from exc
-            if isinstance(exc, aiodocker.DockerError):
-                raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
+            if isinstance(exc, DOCKER_ERRORS):
+                raise self._not_started(spec, exc) from exc
             raise
         return Run(
             docker=self.docker,
@@ -316,7 +313,7 @@ class Engine:
             run_id=warm.run_id,
             nonce=nonce,
             version=self.version_of(spec),
-            on_close=self._schedule_removal,
+            on_close=self.containers.schedule_removal,
             mode=mode,
             compiles=bool(compile_argv),
         )
@@ -340,125 +337,33 @@ class Engine:
             engine_id=self.id,
             command=command,
         )
-        container_id = await self._create(spec, config, run_id)
+        container_id = await self.containers.create(spec, config, run_id)
         stream = attach(self.docker, container_id)
         try:
             await stream.__aenter__()
             await self.docker.containers.container(container_id).start()
         except BaseException as exc:
-            self._schedule_removal(container_id)
+            self.containers.schedule_removal(container_id)
             with contextlib.suppress(Exception):
                 await stream.close()
-            if engine_gone(exc):
-                raise lost_while_starting(spec, exc) from exc
-            if isinstance(exc, aiodocker.DockerError):
-                raise EngineUnavailable(f"Could not start the {spec.id} sandbox: {exc}") from exc
+            if isinstance(exc, DOCKER_ERRORS):
+                raise self._not_started(spec, exc) from exc
             raise
         born = asyncio.get_running_loop().time()
         return Warm(run_id, container_id, stream, limits, born, runtime=bool(command))
 
     def _discard(self, warm: Warm) -> None:
         """Remove a container that never ran anything (in the background)."""
-        self._schedule_removal(warm.container_id)
-        task = asyncio.create_task(warm.stream.close())
-        self._removals.add(task)
-        task.add_done_callback(self._removals.discard)
+        self.containers.discard(warm.container_id, warm.stream)
 
-    async def execute(
-        self,
-        language: str,
-        code: str,
-        stdin: bytes = b"",
-        args: Sequence[str] = (),
-        limits: RequestedLimits | None = None,
-        *,
-        build: Build | None = None,
-    ) -> Result:
-        """Run a program to the end with the given stdin (then EOF) and gather what it did."""
-        self.policy.check_stdin(stdin)
-        run = await self.start(language, code, args, limits, build=build)
-        feeder = asyncio.create_task(_feed(run, stdin))
-        try:
-            return await collect(run)
-        finally:
-            feeder.cancel()
-            await asyncio.gather(feeder, return_exceptions=True)
-            await run.close()
-
-    async def _create(self, spec: LanguageSpec, config: dict[str, Any], run_id: str) -> str:
-        if self._room is not None:
-            await self._room.acquire()  # held until the container is removed
-        try:
-            container = await self.docker.containers.create(config, name=f"codex-run-{run_id}")
-        except BaseException as exc:
-            if self._room is not None:
-                self._room.release()
-            if engine_gone(exc):
-                raise unreachable(exc) from exc
-            if isinstance(exc, aiodocker.DockerError):
-                if exc.status == 404:
-                    raise EngineUnavailable(
-                        f"The {spec.id} sandbox image {self.image_for(spec)} is missing: "
-                        f"build it with `codex-ws images build {spec.id}`"
-                    ) from exc
-                raise EngineUnavailable(
-                    f"Docker refused to create the {spec.id} sandbox: {exc}"
-                ) from exc
-            raise
-        self._live.add(container.id)
-        return str(container.id)
-
-    # -- cleanup -------------------------------------------------------------------------
-
-    def _schedule_removal(self, container_id: str) -> None:
-        task = asyncio.create_task(self._remove(container_id))
-        self._removals.add(task)
-        task.add_done_callback(self._removals.discard)
-
-    async def _remove(self, container_id: str) -> None:
-        """Force-remove a container; through an engine restart, keep trying for a while."""
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + REMOVAL_PATIENCE_SECONDS
-        try:
-            for attempt in itertools.count(1):
-                try:
-                    await self.docker.containers.container(container_id).delete(force=True, v=True)
-                except (aiodocker.DockerError, aiohttp.ClientError, OSError) as exc:
-                    if engine_gone(exc):
-                        if loop.time() >= give_up_at:
-                            log.warning("could not remove container %s: %s", container_id[:12], exc)
-                            return
-                    elif isinstance(exc, aiodocker.DockerError) and exc.status == 404:
-                        return
-                    elif attempt >= 5:
-                        log.warning("could not remove container %s: %s", container_id[:12], exc)
-                        return
-                else:
-                    return
-                # Again: the engine may be back, or a removal in progress (409) over.
-                await asyncio.sleep(min(0.2 * attempt, 2))
-        finally:
-            if container_id in self._live:
-                self._live.discard(container_id)
-                if self._room is not None:
-                    self._room.release()
-
-    async def sweep(self, *, every_owner: bool = False) -> int:
-        """Remove sandbox containers whose owning process on this host is gone.
-
-        With `every_owner`, remove every sandbox container on the engine (an operator's reset).
-        """
-        containers = await self.docker.containers.list(
-            all=True, filters=json.dumps({"label": [f"{SANDBOX_LABEL}=1"]})
+    def _not_started(self, spec: LanguageSpec, exc: BaseException) -> EngineUnavailable:
+        return sandbox_unavailable(
+            exc,
+            step="start",
+            language=spec.id,
+            image=self.image_for(spec),
+            docker_host=self.config.docker_host,
         )
-        doomed = []
-        for container in containers:
-            labels = container._container.get("Labels") or {}
-            owner = Owner.parse(labels.get(OWNER_LABEL, ""))
-            if every_owner or (owner is not None and owner.is_gone()):
-                doomed.append(container.id)
-        await asyncio.gather(*(self._remove(c) for c in doomed))
-        return len(doomed)
 
     # -- health --------------------------------------------------------------------------
 
@@ -473,33 +378,9 @@ class Engine:
         return missing
 
 
-def _connect() -> aiodocker.Docker:
-    """A Docker client without a cap on connections.
-
-    Every live run holds one connection (its attach stream) and needs others to start, wait
-    and kill; aiohttp's default cap of 100 would deadlock a busy engine.
-    """
-    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-    if host.startswith("unix://"):
-        docker = aiodocker.Docker(connector=aiohttp.UnixConnector(host[7:], limit=0))
-        docker.docker_host = "unix://localhost"  # as aiodocker composes URLs for a socket
-        return docker
-    if host.startswith("tcp://") and os.environ.get("DOCKER_TLS_VERIFY", "0") != "1":
-        return aiodocker.Docker(
-            url=host.replace("tcp://", "http://", 1), connector=aiohttp.TCPConnector(limit=0)
-        )
-    return aiodocker.Docker()
-
-
 async def _feed(run: Run, stdin: bytes) -> None:
     await run.write_stdin(stdin)
     await run.close_stdin()
-
-
-def _check_args(args: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(args, str) or not all(isinstance(a, str) for a in args):
-        raise InvalidRequest("args must be a list of strings")
-    return tuple(args)
 
 
 def _compact_json(path: Path) -> str:

@@ -8,6 +8,8 @@ from typing import Literal
 
 Stream = Literal["stdout", "stderr"]
 StageName = Literal["compile", "run"]
+# The signals a caller may send a running program.
+SIGNALS = ("SIGINT", "SIGTERM", "SIGKILL")
 
 
 class RunStatus(StrEnum):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import os
 import re
 import tarfile
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -27,16 +26,13 @@ from .languages import LanguageRegistry
 IMAGES_DIR = SOURCE_ROOT / "images"
 BASE_SCRIPT = SOURCE_ROOT / "scripts" / "base-image.sh"
 SANDBOX_BASE = "codex-ws/sandbox-base"
+# The Debian image under the sandbox base (bootstrapped by BASE_SCRIPT when no registry answers).
+BASE_IMAGE = "codex-ws/debian:bookworm"
 INPUTS_LABEL = "codex.inputs"
 VERSION_LABEL = "codex.version"
 _VERSION = re.compile(r"\d+(?:\.\d+)+")
 
 Progress = Callable[[str], None]
-
-
-def distro_image() -> str:
-    """The Debian image under the sandbox base (bootstrapped here when no registry answers)."""
-    return os.environ.get("CODEX_BASE_IMAGE", "codex-ws/debian:bookworm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +66,10 @@ def _context_tar(folder: Path) -> bytes:
 
 
 class ImageBuilder:
-    """Builds and lists the sandbox images through the Docker API."""
+    """Builds and lists the sandbox images through the Docker API.
+
+    `base_image` is the Debian image the sandbox base builds on.
+    """
 
     def __init__(
         self,
@@ -79,12 +78,14 @@ class ImageBuilder:
         languages: LanguageRegistry | None = None,
         images_dir: Path = IMAGES_DIR,
         tag: str = "latest",
+        base_image: str = BASE_IMAGE,
         progress: Progress = print,
     ) -> None:
         self.docker = docker
         self.languages = languages or LanguageRegistry()
         self.images_dir = images_dir
         self.tag = tag
+        self.base_image = base_image
         self.progress = progress
 
     async def build(self, language_ids: Sequence[str] = ()) -> None:
@@ -126,25 +127,31 @@ class ImageBuilder:
     async def _build_base(self) -> str:
         inputs = folder_hash(self.images_dir / "base", seed=await self._distro_id())
         await self._build_one(
-            self.images_dir / "base", SANDBOX_BASE, inputs, buildargs={"BASE_IMAGE": distro_image()}
+            self.images_dir / "base",
+            SANDBOX_BASE,
+            inputs,
+            buildargs={"BASE_IMAGE": self.base_image},
         )
         return inputs
 
     async def _distro_id(self) -> str:
-        info = await self._inspect(distro_image())
+        info = await self._inspect(self.base_image)
         if info is None:
             await self._bootstrap_distro()
-            info = await self._inspect(distro_image())
+            info = await self._inspect(self.base_image)
             if info is None:
-                raise EngineUnavailable(f"{BASE_SCRIPT} did not produce {distro_image()}")
+                raise EngineUnavailable(f"{BASE_SCRIPT} did not produce {self.base_image}")
         return str(info["Id"])
 
     async def _bootstrap_distro(self) -> None:
-        self.progress(f"base image {distro_image()} is missing: running {BASE_SCRIPT.name}")
-        process = await asyncio.create_subprocess_exec("bash", str(BASE_SCRIPT))
+        self.progress(f"base image {self.base_image} is missing: running {BASE_SCRIPT.name}")
+        # The script makes the image its CODEX_BASE_IMAGE names.
+        process = await asyncio.create_subprocess_exec(
+            "env", f"CODEX_BASE_IMAGE={self.base_image}", "bash", str(BASE_SCRIPT)
+        )
         if await process.wait() != 0:
             raise EngineUnavailable(
-                f"Could not provide the base image {distro_image()}: {BASE_SCRIPT} failed "
+                f"Could not provide the base image {self.base_image}: {BASE_SCRIPT} failed "
                 f"(exit {process.returncode}); see its output above"
             )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from aiodocker.stream import Stream
 
-from ._attach import is_open
+from .docker_stream import is_open
 from .languages import LanguageSpec
 from .limits import Limits
 
@@ -87,10 +87,6 @@ class WarmPool:
     def idle(self) -> set[str]:
         """Ids of the warm containers waiting for a run."""
         return {warm.container_id for lane in self._lanes.values() for warm in lane.ready}
-
-    def ready(self, language: str) -> int:
-        lane = self._lanes.get(language)
-        return len(lane.ready) if lane else 0
 
     def start(self) -> None:
         for lane in self._lanes.values():

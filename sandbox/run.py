@@ -3,39 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import logging
 import signal as signals
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiodocker
 from aiodocker.stream import Stream
 
-from ._attach import close_stdin
 from ._event_buffer import EventBuffer
+from .docker_stream import close_stdin
 from .errors import InvalidRequest, engine_gone
-from .events import ExitEvent, RunEvent, RunStatus, StageEvent, StageName
+from .events import SIGNALS, ExitEvent, RunEvent, StageEvent, StageName
+from .events import Stream as StreamName
 from .framing import Marker, MarkerScanner, Mode
 from .languages import LanguageSpec
 from .limits import Limits
+from .run_output import STDERR, STDOUT, RunOutput
+from .verdict import Facts, verdict
 
 log = logging.getLogger(__name__)
-
-ALLOWED_SIGNALS = ("SIGINT", "SIGTERM", "SIGKILL")
-STDOUT, STDERR = 1, 2
-MAX_ARTIFACT_BYTES = 24 << 20
-
-
-def signal_of(exit_code: int | None) -> str | None:
-    """The signal behind an exit code of 128+N (how the container's init reports a killed child)."""
-    if exit_code is None or not 128 < exit_code < 128 + 65:
-        return None
-    try:
-        return signals.Signals(exit_code - 128).name
-    except ValueError:
-        return None
 
 
 def _exit_report(argument: str) -> tuple[int, int] | None:
@@ -46,6 +35,56 @@ def _exit_report(argument: str) -> tuple[int, int] | None:
     except (IndexError, ValueError):
         return None
     return code, signal_number
+
+
+@dataclass(slots=True)
+class RunnerReport:
+    """What the runner in the container has said so far, through its markers."""
+
+    stage: StageName | None = None
+    # The language's warm runtime ran the program (rather than a fresh process).
+    warm: bool = False
+    compile_failed: bool = False
+    artifacts_ready: bool = False
+    # The program's stdout is over (the runner's `end` on stdout).
+    stdout_ended: bool = False
+    # (exit code, signal number) as the runner saw the program end.
+    exit: tuple[int, int] | None = None
+    # What failed, in the runner or in the engine's reading of it.
+    error: str = ""
+
+
+class Deadline:
+    """The run's time limit, and the clock its duration is told by.
+
+    The first limit is the compile stage's (or the run's, with nothing to compile); the run
+    stage, once it starts, gets its own limit and its duration counts from then on.
+    """
+
+    def __init__(self, seconds: float, on_expiry: Callable[[], Awaitable[None]]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._on_expiry = on_expiry
+        self._started_at = self._loop.time()
+        self._run_started_at: float | None = None
+        self.expired = False
+        self.watchdog = asyncio.create_task(self._expire_after(seconds))
+
+    def start_run(self, seconds: float) -> None:
+        self._run_started_at = self._loop.time()
+        self.watchdog.cancel()
+        self.watchdog = asyncio.create_task(self._expire_after(seconds))
+
+    def cancel(self) -> None:
+        self.watchdog.cancel()
+
+    def duration_ms(self) -> int:
+        since = self._run_started_at or self._started_at
+        return round((self._loop.time() - since) * 1000)
+
+    async def _expire_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self.expired = True
+        await self._on_expiry()
 
 
 class Run:
@@ -70,46 +109,25 @@ class Run:
         self.spec = spec
         self.version = version
         self.mode = mode
-        # The language's warm runtime ran the program (rather than a fresh process).
-        self.served_warm = False
-        self._compiles = compiles
         self.limits = limits
         self.container_id = container_id
+        self._compiles = compiles
         self._container = docker.containers.container(container_id)
         self._stream = stream
         self._on_close = on_close
-        self._loop = asyncio.get_running_loop()
-        self._scanner = MarkerScanner(nonce)
+        self._scanners = {STDOUT: MarkerScanner(nonce), STDERR: MarkerScanner(nonce)}
+        self._report = RunnerReport()
+        self._output = RunOutput(limits.output_bytes)
         self._buffer = EventBuffer()
-        self._decoders = {
-            STDOUT: codecs.getincrementaldecoder("utf-8")(errors="replace"),
-            STDERR: codecs.getincrementaldecoder("utf-8")(errors="replace"),
-        }
-        self._stage: StageName | None = None
-        self._held_stdout = bytearray()
-        self._artifacts = bytearray()
-        self._artifacts_ready = False
-        self._stdout_scanner = MarkerScanner(nonce)
-        self._stdout_ended = False
-        self._reported: tuple[int, int] | None = None
-        self._output_bytes = 0
-        self._compile_bytes = 0
-        self._truncated = False
-        self._output_limited = False
-        self._timed_out = False
-        self._compile_failed = False
-        self._runner_error = ""
         self._stdin_closed = False
         self._closed = False
-        self._started_at = self._loop.time()
-        self._run_started_at: float | None = None
+        self._consumed = False
         self._exit: ExitEvent | None = None
         self._finished = asyncio.Event()
         # Set at the runner's first marker (or the end): the container's init is up by then.
         self._runner_spoke = asyncio.Event()
-        self._consumed = False
         first_deadline = limits.compile_timeout_ms if compiles else limits.timeout_ms
-        self._watchdog = asyncio.create_task(self._expire_after(first_deadline / 1000))
+        self._deadline = Deadline(first_deadline / 1000, self._kill_quietly)
         self._killer: asyncio.Task[None] | None = None
         self._pump = asyncio.create_task(self._read_until_exit())
 
@@ -127,6 +145,11 @@ class Run:
                 return
 
     @property
+    def served_warm(self) -> bool:
+        """The language's warm runtime ran the program (rather than a fresh process)."""
+        return self._report.warm
+
+    @property
     def finished(self) -> bool:
         return self._exit is not None
 
@@ -139,7 +162,7 @@ class Run:
     @property
     def artifacts(self) -> bytes:
         """What a compile-mode run wrote to stdout: the compiled files, framed."""
-        return bytes(self._artifacts) if self._artifacts_ready else b""
+        return self._output.artifacts if self._report.artifacts_ready else b""
 
     async def write_stdin(self, data: bytes) -> None:
         """Send bytes to the program's stdin; dropped once the program is gone or stdin closed."""
@@ -157,10 +180,8 @@ class Run:
 
     async def send_signal(self, name: str) -> None:
         """Deliver SIGINT, SIGTERM or SIGKILL to the program."""
-        if name not in ALLOWED_SIGNALS:
-            raise InvalidRequest(
-                f"Unsupported signal {name!r}; use one of {', '.join(ALLOWED_SIGNALS)}"
-            )
+        if name not in SIGNALS:
+            raise InvalidRequest(f"Unsupported signal {name!r}; use one of {', '.join(SIGNALS)}")
         if name != "SIGKILL":
             # Docker's init drops a signal that arrives before it has set up forwarding (the
             # kernel ignores a signal with the default action for a PID namespace's init), and
@@ -178,17 +199,17 @@ class Run:
         self._closed = True
         # Removal is scheduled first, so even a cancelled close() leaves no container behind.
         self._on_close(self.container_id)
-        tasks = [t for t in (self._watchdog, self._killer, self._pump) if t is not None]
+        tasks = [t for t in (self._deadline.watchdog, self._killer, self._pump) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._exit is None:
-            self._finish(self._verdict(None, oom=False, killed_by_close=True))
+            self._finish(None, killed_by_close=True)
         await self._stream.close()
 
     @property
     def _running(self) -> bool:
-        return self._stage == "run"
+        return self._report.stage == "run"
 
     # -- reading the container -----------------------------------------------------------
 
@@ -198,7 +219,7 @@ class Run:
                 self._on_output(message.stream, message.data)
             self._on_eof()
             exit_code, oom = await self._exit_status()
-            self._finish(self._verdict(exit_code, oom))
+            self._finish(exit_code, oom=oom)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -211,7 +232,7 @@ class Run:
                 )
             else:
                 failure = f"The sandbox failed while running: {exc}"
-            self._finish(self._verdict(None, oom=False, failure=failure))
+            self._finish(None, failure=failure)
 
     async def _exit_status(self) -> tuple[int | None, bool]:
         waited: dict[str, Any] = await self._container.wait()
@@ -223,19 +244,16 @@ class Run:
         if self._exit is not None:
             return  # what orphans print after the program ended belongs to nobody
         if fd == STDOUT and self.mode == "compile":
-            if len(self._artifacts) + len(data) > MAX_ARTIFACT_BYTES:
-                self._runner_error = "The compiled program is too large"
+            if not self._output.add_artifacts(data):
+                self._report.error = "The compiled program is too large"
                 self._kill_soon()
-            else:
-                self._artifacts += data
             return
         if fd == STDOUT and not self._running:
             # The runner's markers travel on stderr; hold stdout back until the program runs
             # so that output never precedes the stage it belongs to.
-            self._held_stdout += data
+            self._output.hold_stdout(data)
             return
-        scanner = self._stdout_scanner if fd == STDOUT else self._scanner
-        for item in scanner.feed(data):
+        for item in self._scanners[fd].feed(data):
             if isinstance(item, Marker):
                 self._on_marker(item)
             elif fd == STDOUT:
@@ -252,151 +270,118 @@ class Run:
         Only a program that was not SIGKILLed: that could be the OOM killer, which only
         Docker can tell; those runs (and every kill by the engine) wait for the container.
         """
-        report = self._reported
-        if report is None or not self._stdout_ended or self._exit is not None:
+        report = self._report.exit
+        if report is None or not self._report.stdout_ended or self._exit is not None:
             return
         code, signal_number = report
-        if signal_number == signals.SIGKILL or self._timed_out or self._output_limited:
+        if signal_number == signals.SIGKILL or self._deadline.expired or self._output.limited:
             return
         self._on_eof()
-        self._finish(self._verdict(code if signal_number == 0 else 128 + signal_number, False))
+        self._finish(code if signal_number == 0 else 128 + signal_number)
 
     def _on_marker(self, marker: Marker) -> None:
         self._runner_spoke.set()
+        report = self._report
         if marker.event == "compile":
-            self._stage = "compile"
-            self.served_warm = marker.argument == "warm"
+            report.stage = "compile"
+            report.warm = marker.argument == "warm"
             self._buffer.put(StageEvent("compile"))
         elif marker.event == "run":
             if self._compiles:
                 self._buffer.put(StageEvent("run"))
-            self._stage = "run"
-            self.served_warm = marker.argument == "warm"
-            self._run_started_at = self._loop.time()
-            self._rearm_watchdog(self.limits.timeout_ms / 1000)
-            held, self._held_stdout = bytes(self._held_stdout), bytearray()
+            report.stage = "run"
+            report.warm = marker.argument == "warm"
+            self._deadline.start_run(self.limits.timeout_ms / 1000)
+            held = self._output.take_held_stdout()
             if held:
                 # Through the scanner: a fast program's end marker may be in it already.
                 self._on_output(STDOUT, held)
         elif marker.event == "compile_error":
-            self._compile_failed = True
+            report.compile_failed = True
         elif marker.event == "artifacts":
-            self._artifacts_ready = True
+            report.artifacts_ready = True
         elif marker.event == "end":
-            self._stdout_ended = True
+            report.stdout_ended = True
         elif marker.event == "exit":
-            self._reported = _exit_report(marker.argument)
+            report.exit = _exit_report(marker.argument)
         elif marker.event == "error":
-            self._runner_error = marker.argument or "the runner failed"
+            report.error = marker.argument or "the runner failed"
         else:
             log.warning("run %s: unknown runner marker %r", self.id, marker.event)
 
     def _on_eof(self) -> None:
-        stdout_tail = self._stdout_scanner.rest()
+        stdout_tail = self._scanners[STDOUT].rest()
         if stdout_tail:
             self._emit_output(STDOUT, stdout_tail)
-        rest = self._scanner.rest()
+        rest = self._scanners[STDERR].rest()
         if rest:
-            if self._stage == "run":
+            if self._running:
                 self._emit_output(STDERR, rest)
             else:
                 self._emit_compile_output(rest)
-        if self._held_stdout:  # the program never ran: no marker can be in it
-            self._emit_output(STDOUT, bytes(self._held_stdout))
-            self._held_stdout.clear()
-        for fd, decoder in self._decoders.items():
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                self._buffer.put_output(
-                    "stdout" if fd == STDOUT else "stderr", self._stage or "run", tail
-                )
+        held = self._output.take_held_stdout()
+        if held:  # the program never ran: no marker can be in it
+            self._emit_output(STDOUT, held)
+        for fd, tail in self._output.tails():
+            self._buffer.put_output(_stream(fd), self._report.stage or "run", tail)
 
     def _emit_output(self, fd: int, data: bytes) -> None:
-        if self._output_limited:
+        text = self._output.run_text(fd, data)
+        if text is None:
             return
-        room = self.limits.output_bytes - self._output_bytes
-        if len(data) > room:
-            data = data[:room]
-            self._output_limited = self._truncated = True
+        if self._output.limited:
             self._kill_soon()
-        self._output_bytes += len(data)
-        text = self._decoders[fd].decode(data)
-        self._buffer.put_output("stdout" if fd == STDOUT else "stderr", "run", text)
+        self._buffer.put_output(_stream(fd), "run", text)
 
     def _emit_compile_output(self, data: bytes) -> None:
-        if self._truncated:
+        text = self._output.compile_text(data)
+        if text is None:
             return
-        room = self.limits.output_bytes - self._compile_bytes
-        if len(data) > room:
-            data = data[:room]
-            self._truncated = True
+        if self._output.truncated:
             self._kill_soon()
-        self._compile_bytes += len(data)
-        self._buffer.put_output("stderr", "compile", self._decoders[STDERR].decode(data))
+        self._buffer.put_output("stderr", "compile", text)
 
     # -- ending it -----------------------------------------------------------------------
 
-    def _verdict(
+    def _finish(
         self,
         exit_code: int | None,
-        oom: bool,
         *,
+        oom: bool = False,
         failure: str = "",
         killed_by_close: bool = False,
-    ) -> ExitEvent:
-        signal = signal_of(exit_code)
-        message = failure or self._runner_error
-        if message:
-            status = RunStatus.INTERNAL_ERROR
-        elif self._timed_out:
-            status = RunStatus.TIMEOUT
-        elif oom:
-            status = RunStatus.MEMORY_LIMIT
-        elif self._compile_failed or (self._truncated and self._stage == "compile"):
-            status = RunStatus.COMPILE_ERROR
-        elif self._output_limited:
-            status = RunStatus.OUTPUT_LIMIT
-        elif killed_by_close:
-            status, signal = RunStatus.KILLED, "SIGKILL"
-        elif self.mode == "compile" and self._artifacts_ready and exit_code == 0:
-            status = RunStatus.OK
-        elif self._stage != "run":
-            status = RunStatus.INTERNAL_ERROR
-            message = f"The runner never started the program (exit code {exit_code})"
-        elif signal:
-            status = RunStatus.KILLED
-        elif exit_code:
-            status = RunStatus.RUNTIME_ERROR
-        else:
-            status = RunStatus.OK
-        since = self._run_started_at or self._started_at
-        return ExitEvent(
-            status=status,
-            exit_code=exit_code,
-            signal=signal,
-            timed_out=self._timed_out,
-            truncated=self._truncated,
-            duration_ms=round((self._loop.time() - since) * 1000),
-            message=message,
-        )
-
-    def _finish(self, exit_event: ExitEvent) -> None:
+    ) -> None:
         if self._exit is not None:
             return
-        self._exit = exit_event
-        self._watchdog.cancel()
-        self._buffer.put(exit_event)
+        ended = verdict(
+            Facts(
+                exit_code=exit_code,
+                oom=oom,
+                failure=failure,
+                runner_error=self._report.error,
+                timed_out=self._deadline.expired,
+                compile_failed=self._report.compile_failed,
+                truncated=self._output.truncated,
+                output_limited=self._output.limited,
+                killed_by_close=killed_by_close,
+                mode=self.mode,
+                artifacts_ready=self._report.artifacts_ready,
+                stage=self._report.stage,
+            )
+        )
+        self._exit = ExitEvent(
+            status=ended.status,
+            exit_code=exit_code,
+            signal=ended.signal,
+            timed_out=self._deadline.expired,
+            truncated=self._output.truncated,
+            duration_ms=self._deadline.duration_ms(),
+            message=ended.message,
+        )
+        self._deadline.cancel()
+        self._buffer.put(self._exit)
         self._finished.set()
         self._runner_spoke.set()
-
-    def _rearm_watchdog(self, seconds: float) -> None:
-        self._watchdog.cancel()
-        self._watchdog = asyncio.create_task(self._expire_after(seconds))
-
-    async def _expire_after(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        self._timed_out = True
-        await self._kill_quietly()
 
     def _kill_soon(self) -> None:
         if self._killer is None:
@@ -415,3 +400,7 @@ class Run:
             # 404: already removed; 409: not running any more. Both mean it has ended.
             if exc.status not in (404, 409):
                 raise
+
+
+def _stream(fd: int) -> StreamName:
+    return "stdout" if fd == STDOUT else "stderr"

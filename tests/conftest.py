@@ -5,12 +5,28 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from sandbox import Engine, EngineConfig, ExitEvent, LimitPolicy, OutputEvent, RunEvent
+from sandbox import (
+    CheckedRun,
+    Engine,
+    EngineConfig,
+    ExitEvent,
+    LimitPolicy,
+    OutputEvent,
+    RunEvent,
+    check_run,
+)
 from sandbox.container_config import OWNER_LABEL, SANDBOX_LABEL
 from tests.sandbox.programs import HELLO
+
+
+def checked(engine: Engine, language: str, code: str, **request: Any) -> CheckedRun:
+    """A run request (args, stdin, limits) checked against `engine`'s languages and policy, as
+    the web layer does."""
+    return check_run(engine.languages, engine.policy, language, code, **request)
 
 
 async def _open_engine(policy: LimitPolicy | None = None) -> Engine:
@@ -71,5 +87,5 @@ async def read_until(events: AsyncIterator[RunEvent], text: str, within: float =
 
 
 async def assert_canary_passes(engine: Engine, language: str = "python") -> None:
-    result = await engine.execute(language, HELLO[language])
+    result = await engine.execute(checked(engine, language, HELLO[language]))
     assert (result.status, result.output) == ("ok", "Hello, World!\n"), result

@@ -168,7 +168,7 @@ def test_server_image_builds_and_runs_the_cli(server_image: str) -> None:
     probe = (
         "import json, os, sandbox.engine as e, sandbox.images as i, codex_ws.routes.docs as o; "
         "print(json.dumps({'uid': os.getuid(), 'root': str(e.SOURCE_ROOT), "
-        "'seccomp': e.default_seccomp_profile().is_file(), 'images': i.IMAGES_DIR.is_dir(), "
+        "'seccomp': e.SECCOMP_PROFILE.is_file(), 'images': i.IMAGES_DIR.is_dir(), "
         "'docs': str(o.OPENAPI_FILE.parent)}))"
     )
     found = _run(["docker", "run", "--rm", server_image, "python3", "-c", probe])

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from sandbox import Engine, ExitEvent, OutputEvent, RequestedLimits, StageEvent
-from tests.conftest import assert_nothing_left
+from tests.conftest import assert_nothing_left, checked
 
 from . import programs
 from .programs import LANGUAGES
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.docker
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_hello_world(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.HELLO[language])
+    result = await engine.execute(checked(engine, language, programs.HELLO[language]))
     assert result.status == "ok", result
     assert result.success
     assert (result.output, result.error, result.exit_code) == ("Hello, World!\n", "", 0)
@@ -25,7 +25,7 @@ async def test_hello_world(engine: Engine, language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_prompt_arrives_before_any_input_is_sent(engine: Engine, language: str) -> None:
-    run = await engine.start(language, programs.GREET[language])
+    run = await engine.start(checked(engine, language, programs.GREET[language]))
     try:
         events = run.events()
         seen = ""
@@ -49,14 +49,16 @@ async def test_prompt_arrives_before_any_input_is_sent(engine: Engine, language:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_stdin_is_echoed_until_eof(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.ECHO[language], stdin=b"one\ntwo\nthree\n")
+    result = await engine.execute(
+        checked(engine, language, programs.ECHO[language], stdin=b"one\ntwo\nthree\n")
+    )
     assert result.status == "ok", result
     assert result.output == "one\ntwo\nthree\nlines=3\n"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_eof_can_be_sent_while_the_program_runs(engine: Engine, language: str) -> None:
-    run = await engine.start(language, programs.ECHO[language])
+    run = await engine.start(checked(engine, language, programs.ECHO[language]))
     try:
         await run.write_stdin(b"live\n")
         await asyncio.sleep(0.3)
@@ -74,13 +76,13 @@ async def test_eof_can_be_sent_while_the_program_runs(engine: Engine, language: 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_exit_code_propagates(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.EXIT_3[language])
+    result = await engine.execute(checked(engine, language, programs.EXIT_3[language]))
     assert (result.status, result.exit_code, result.success) == ("runtime_error", 3, False)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_runtime_error_has_its_trace_on_stderr(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.RUNTIME_ERROR[language])
+    result = await engine.execute(checked(engine, language, programs.RUNTIME_ERROR[language]))
     assert result.status == "runtime_error", result
     assert result.exit_code not in (0, None)
     for fragment in programs.RUNTIME_ERROR_TEXT[language]:
@@ -89,16 +91,34 @@ async def test_runtime_error_has_its_trace_on_stderr(engine: Engine, language: s
 
 @pytest.mark.parametrize("language", ["java", "csharp"])
 async def test_compile_error_is_told_apart(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.COMPILE_ERROR[language])
+    result = await engine.execute(checked(engine, language, programs.COMPILE_ERROR[language]))
     assert result.status == "compile_error", result
     assert "error" in result.compile_output.lower()
     assert result.error == result.compile_output
     assert result.output == ""
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_one_build_runs_with_other_stdin(engine: Engine, language: str) -> None:
+    program = checked(engine, language, programs.ECHO[language])
+    build = await engine.build(program)
+    assert build.ok, build
+    for stdin, expected in ((b"one\n", "one\nlines=1\n"), (b"", "lines=0\n")):
+        result = await engine.execute(program.with_stdin(stdin), build=build)
+        assert (result.status, result.output, result.compile_output) == ("ok", expected, ""), result
+
+
+@pytest.mark.parametrize("language", ["java", "csharp"])
+async def test_a_build_that_does_not_compile_says_why(engine: Engine, language: str) -> None:
+    build = await engine.build(checked(engine, language, programs.COMPILE_ERROR[language]))
+    assert build.status == "compile_error", build
+    assert "error" in build.compile_output.lower()
+    assert build.files == ()
+
+
 @pytest.mark.parametrize("language", ["java", "csharp"])
 async def test_compiled_languages_report_their_stages(engine: Engine, language: str) -> None:
-    run = await engine.start(language, programs.HELLO[language])
+    run = await engine.start(checked(engine, language, programs.HELLO[language]))
     try:
         kinds = [
             event.stage if isinstance(event, StageEvent) else type(event).__name__
@@ -111,7 +131,7 @@ async def test_compiled_languages_report_their_stages(engine: Engine, language: 
 
 @pytest.mark.parametrize("language", ["python", "javascript"])
 async def test_interpreted_languages_report_no_stages(engine: Engine, language: str) -> None:
-    run = await engine.start(language, programs.HELLO[language])
+    run = await engine.start(checked(engine, language, programs.HELLO[language]))
     try:
         assert not [e async for e in run.events() if isinstance(e, StageEvent)]
     finally:
@@ -120,19 +140,21 @@ async def test_interpreted_languages_report_no_stages(engine: Engine, language: 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_non_ascii_output_round_trips(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.UNICODE[language])
+    result = await engine.execute(checked(engine, language, programs.UNICODE[language]))
     assert result.output == programs.UNICODE_TEXT + "\n", result
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_arguments_reach_the_program(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, programs.ARGS[language], args=["a b", "c"])
+    result = await engine.execute(
+        checked(engine, language, programs.ARGS[language], args=["a b", "c"])
+    )
     assert result.output == programs.ARGS_OUTPUT[language], result
 
 
 async def test_invalid_utf8_output_is_replaced_not_fatal(engine: Engine) -> None:
     code = "import sys\nsys.stdout.buffer.write(b'ok \\xff\\xfe end\\n')\n"
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert result.output == "ok \ufffd\ufffd end\n"
 
 
@@ -143,30 +165,33 @@ async def test_a_character_split_across_writes_is_not_mangled(engine: Engine) ->
         "sys.stdout.buffer.write(data[:1]); sys.stdout.flush(); time.sleep(0.2)\n"
         "sys.stdout.buffer.write(data[1:] + b'\\n'); sys.stdout.flush()\n"
     )
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert result.output == "你\n"
 
 
 async def test_a_run_reports_its_duration(engine: Engine) -> None:
-    result = await engine.execute("python", "import time\ntime.sleep(0.5)\n")
+    result = await engine.execute(checked(engine, "python", "import time\ntime.sleep(0.5)\n"))
     assert result.status == "ok"
     assert 450 <= result.duration_ms < 5000
 
 
 async def test_stdout_and_stderr_stay_apart(engine: Engine) -> None:
     code = "import sys\nprint('out')\nprint('err', file=sys.stderr)\n"
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert (result.output, result.error) == ("out\n", "err\n")
 
 
 async def test_a_lower_timeout_is_honoured(engine: Engine) -> None:
     result = await engine.execute(
-        "python", "import time\ntime.sleep(5)\n", limits=RequestedLimits(timeout_ms=500)
+        checked(
+            engine, "python", "import time\ntime.sleep(5)\n", limits=RequestedLimits(timeout_ms=500)
+        )
     )
     assert result.status == "timeout"
     assert result.timed_out
 
 
 async def test_runs_leave_no_container(engine: Engine) -> None:
-    await asyncio.gather(*(engine.execute("python", programs.HELLO["python"]) for _ in range(4)))
+    hello = checked(engine, "python", programs.HELLO["python"])
+    await asyncio.gather(*(engine.execute(hello) for _ in range(4)))
     await assert_nothing_left(engine)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sandbox import Engine, ExitEvent, RequestedLimits
-from tests.conftest import assert_canary_passes, assert_nothing_left, read_until
+from tests.conftest import assert_canary_passes, assert_nothing_left, checked, read_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.hostile]
 
@@ -45,7 +45,7 @@ for _ in range(300):
 print(f"forks={forks} failures={failures}", flush=True)
 import time; time.sleep(30)
 """
-    result = await engine.execute("python", code, limits=SHORT)
+    result = await engine.execute(checked(engine, "python", code, limits=SHORT))
     assert result.status == "timeout", result
     forks, failures = (int(part.split("=")[1]) for part in result.output.split())
     assert forks < 64 <= failures
@@ -53,7 +53,9 @@ import time; time.sleep(30)
 
 async def test_shell_fork_bomb_is_bounded(engine: Engine) -> None:
     code = "import subprocess\nsubprocess.run(['bash', '-c', ':(){ :|:& };:'])\n"
-    result = await engine.execute("python", code + "import time; time.sleep(30)\n", limits=SHORT)
+    result = await engine.execute(
+        checked(engine, "python", code + "import time; time.sleep(30)\n", limits=SHORT)
+    )
     assert result.status == "timeout", result
 
 
@@ -70,7 +72,7 @@ for (let i = 0; i < 500; i++) {
 setTimeout(() => console.log(`failed>0: ${failed > 0}`), 1000);
 setTimeout(() => {}, 30000);
 """
-    result = await engine.execute("javascript", code, limits=SHORT)
+    result = await engine.execute(checked(engine, "javascript", code, limits=SHORT))
     assert result.status in ("timeout", "runtime_error", "killed"), result
     assert result.duration_ms < 5000
 
@@ -96,7 +98,9 @@ async def test_java_thread_bomb_is_bounded_and_the_jvm_still_works(engine: Engin
     }
 }
 """
-    result = await engine.execute("java", code, limits=RequestedLimits(timeout_ms=8000))
+    result = await engine.execute(
+        checked(engine, "java", code, limits=RequestedLimits(timeout_ms=8000))
+    )
     assert result.status in ("ok", "timeout", "memory_limit"), result
     if result.status == "ok":
         assert int(_stopped_after(result.output)) < 64, result.output
@@ -118,7 +122,9 @@ class P {
     }
 }
 """
-    result = await engine.execute("csharp", code, limits=RequestedLimits(timeout_ms=8000))
+    result = await engine.execute(
+        checked(engine, "csharp", code, limits=RequestedLimits(timeout_ms=8000))
+    )
     assert result.status in ("ok", "timeout", "memory_limit", "runtime_error", "killed"), result
     if result.status == "ok":
         assert int(_stopped_after(result.output)) < 64, result.output
@@ -167,7 +173,7 @@ OWN_OOM_ERRORS = {
 
 @pytest.mark.parametrize("language", list(MEMORY_BOMBS))
 async def test_memory_bomb_hits_the_limit(engine: Engine, language: str) -> None:
-    result = await engine.execute(language, MEMORY_BOMBS[language], limits=SHORT)
+    result = await engine.execute(checked(engine, language, MEMORY_BOMBS[language], limits=SHORT))
     own_error = OWN_OOM_ERRORS[language] in result.error
     assert result.status == "memory_limit" or own_error, result
     assert result.status != "timeout", result
@@ -188,7 +194,7 @@ try:
 except OSError as e:
     print(errno.errorcode[e.errno], total >> 20)
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     error, megabytes = result.output.split()
     assert error == "ENOSPC", result
     assert int(megabytes) <= 64
@@ -203,7 +209,7 @@ try:
 except OSError as e:
     print(errno.errorcode[e.errno])
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert result.output.strip() in ("EFBIG", "ENOSPC"), result
 
 
@@ -227,7 +233,7 @@ async def test_loops_and_sleeps_end_at_the_timeout(engine: Engine, kind: str) ->
     limit_ms = 2000
     started = time.monotonic()
     result = await engine.execute(
-        "python", CPU_LOOPS[kind], limits=RequestedLimits(timeout_ms=limit_ms)
+        checked(engine, "python", CPU_LOOPS[kind], limits=RequestedLimits(timeout_ms=limit_ms))
     )
     elapsed = time.monotonic() - started
     assert result.status == "timeout" and result.timed_out, result
@@ -238,7 +244,11 @@ async def test_loops_and_sleeps_end_at_the_timeout(engine: Engine, kind: str) ->
 async def test_the_canary_runs_while_cpu_loops_spin(engine: Engine) -> None:
     hogs = [
         asyncio.create_task(
-            engine.execute("python", CPU_LOOPS["multi"], limits=RequestedLimits(timeout_ms=4000))
+            engine.execute(
+                checked(
+                    engine, "python", CPU_LOOPS["multi"], limits=RequestedLimits(timeout_ms=4000)
+                )
+            )
         )
         for _ in range(2)
     ]
@@ -259,7 +269,7 @@ FLOODS = {
 @pytest.mark.parametrize("kind", list(FLOODS))
 async def test_output_flood_is_cut_at_the_cap(small_output_engine: Engine, kind: str) -> None:
     cap = small_output_engine.policy.output_bytes
-    result = await small_output_engine.execute("python", FLOODS[kind])
+    result = await small_output_engine.execute(checked(small_output_engine, "python", FLOODS[kind]))
     assert result.status == "output_limit", result
     assert result.truncated
     assert len((result.output + result.error).encode()) == cap
@@ -274,7 +284,7 @@ async def test_compiler_output_flood_is_capped(small_output_engine: Engine, lang
         if language == "java"
         else f"class P {{ static void Main() {{ {body} }} }}"
     )
-    result = await small_output_engine.execute(language, code)
+    result = await small_output_engine.execute(checked(small_output_engine, language, code))
     assert result.status == "compile_error", result
     assert len(result.compile_output.encode()) <= small_output_engine.policy.output_bytes
     assert result.truncated
@@ -301,7 +311,7 @@ try:
 except OSError as e:
     print("no dns", type(e).__name__)
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert result.status == "ok", result
     assert "connected" not in result.output and "resolved" not in result.output
     assert result.output.count("refused") == 2 and "no dns" in result.output
@@ -319,7 +329,7 @@ for path in ["/etc/passwd-x", "/usr/bin/evil", os.path.expanduser("~/.bashrc"), 
     except OSError as e:
         print(e.strerror)
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert "wrote" not in result.output, result
     assert result.output.count("Read-only file system") == 4
 
@@ -345,7 +355,7 @@ for cmd in (["su", "-c", "id"], ["sudo", "id"]):
     except FileNotFoundError:
         print(cmd[0], "missing")
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     lines = result.output.splitlines()
     assert lines[:4] == ["Uid 1000", "CapEff 0000000000000000", "NoNewPrivs 1", "Seccomp 2"]
     assert "setuid denied" in lines
@@ -380,7 +390,7 @@ attempt("userfaultfd", SYS["userfaultfd"], 0)
 os.kill(pid, 9)
 print("still running")
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert result.status == "ok", result
     lines = result.output.splitlines()
     assert lines[-1] == "still running"
@@ -398,7 +408,7 @@ for family in (socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK, socket.AF_PAC
     except OSError as e:
         print("refused", e.errno)
 """
-    result = await engine.execute("python", code)
+    result = await engine.execute(checked(engine, "python", code))
     assert result.output.splitlines()[0] == "ping", result
     assert "opened" not in result.output
     assert result.output.count("refused") == 4
@@ -420,7 +430,9 @@ for _ in range(1000):
     made += 1
 print("made", made)
 """
-    result = await engine.execute("python", code, limits=RequestedLimits(timeout_ms=20_000))
+    result = await engine.execute(
+        checked(engine, "python", code, limits=RequestedLimits(timeout_ms=20_000))
+    )
     assert (result.status, result.output) == ("ok", "made 1000\n"), result
 
 
@@ -429,7 +441,9 @@ print("made", made)
 
 async def test_closing_stdout_and_stderr_does_not_end_the_run_early(engine: Engine) -> None:
     code = "import os, time\nprint('bye', flush=True)\nos.close(1)\nos.close(2)\ntime.sleep(60)\n"
-    result = await engine.execute("python", code, limits=RequestedLimits(timeout_ms=2000))
+    result = await engine.execute(
+        checked(engine, "python", code, limits=RequestedLimits(timeout_ms=2000))
+    )
     assert result.status == "timeout", result
     assert result.output == "bye\n"
     assert 2000 <= result.duration_ms <= 2500
@@ -446,7 +460,9 @@ if os.fork() == 0:
 os.kill(-1, signal.SIGKILL)   # every process it may signal (the runner too), but itself
 time.sleep(60)
 """
-    result = await engine.execute("python", code, limits=RequestedLimits(timeout_ms=5000))
+    result = await engine.execute(
+        checked(engine, "python", code, limits=RequestedLimits(timeout_ms=5000))
+    )
     assert (result.status, result.signal) in {("killed", "SIGKILL"), ("timeout", "SIGKILL")}
     assert result.duration_ms < 5600
 
@@ -458,7 +474,7 @@ print("ready", flush=True)
 while True:
     time.sleep(0.1)
 """
-    run = await engine.start("python", code)
+    run = await engine.start(checked(engine, "python", code))
     try:
         events = run.events()
         assert await read_until(events, "ready\n") == "ready\n"
@@ -492,10 +508,12 @@ pids = [p for p in os.listdir("/proc") if p.isdigit()]
 cmds = [open(f"/proc/{p}/cmdline", "rb").read() for p in pids]
 print(any(b"secret" in c or b"sleep" in c for c in cmds), len(pids) < 6)
 """
-    run = await engine.start("python", first, limits=RequestedLimits(timeout_ms=20_000))
+    run = await engine.start(
+        checked(engine, "python", first, limits=RequestedLimits(timeout_ms=20_000))
+    )
     try:
         await read_until(run.events(), "ready")
-        result = await engine.execute("python", second)
+        result = await engine.execute(checked(engine, "python", second))
     finally:
         await run.close()
     lines = result.output.splitlines()
@@ -508,7 +526,7 @@ print(any(b"secret" in c or b"sleep" in c for c in cmds), len(pids) < 6)
 
 
 async def test_a_closed_run_loses_its_container_within_seconds(engine: Engine) -> None:
-    run = await engine.start("python", "while True:\n    pass\n")
+    run = await engine.start(checked(engine, "python", "while True:\n    pass\n"))
     await asyncio.sleep(0.5)
     container = engine.docker.containers.container(run.container_id)
     assert (await container.show())["State"]["Running"]
@@ -526,7 +544,7 @@ async def test_a_cancelled_consumer_still_removes_the_container(
     engine: Engine, small_output_engine: Engine
 ) -> None:
     async def consume() -> None:
-        await engine.execute("python", "import time\ntime.sleep(60)\n")
+        await engine.execute(checked(engine, "python", "import time\ntime.sleep(60)\n"))
 
     task = asyncio.create_task(consume())
     await asyncio.sleep(1)

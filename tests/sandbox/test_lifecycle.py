@@ -19,21 +19,18 @@ from sandbox import (
     InvalidRequest,
     LanguageRegistry,
     LanguageSpec,
-    LimitTooHigh,
     OutputEvent,
-    PayloadTooLarge,
     RequestedLimits,
-    UnknownLanguage,
 )
 from sandbox.result import collect
-from tests.conftest import assert_nothing_left, labelled_containers, read_until
+from tests.conftest import assert_nothing_left, checked, labelled_containers, read_until
 
 pytestmark = pytest.mark.docker
 
 
 async def test_sigint_gives_python_its_keyboard_interrupt(engine: Engine) -> None:
     code = "import time\nprint('ready', flush=True)\ntime.sleep(30)\n"
-    run = await engine.start("python", code)
+    run = await engine.start(checked(engine, "python", code))
     try:
         events = run.events()
         assert await read_until(events, "ready\n") == "ready\n"
@@ -59,7 +56,9 @@ async def test_a_signal_sent_as_the_run_starts_is_not_lost(engine: Engine) -> No
     waiter = "import sys\nfor _ in sys.stdin:\n    pass\n"
 
     async def one(name: str) -> ExitEvent:
-        run = await engine.start("python", waiter, limits=RequestedLimits(timeout_ms=20_000))
+        run = await engine.start(
+            checked(engine, "python", waiter, limits=RequestedLimits(timeout_ms=20_000))
+        )
         try:
             await run.send_signal(name)
             async with asyncio.timeout(15):
@@ -74,7 +73,9 @@ async def test_a_signal_sent_as_the_run_starts_is_not_lost(engine: Engine) -> No
 
 
 async def test_sigkill_ends_a_loop_as_killed(engine: Engine) -> None:
-    run = await engine.start("javascript", "console.log('ready');\nwhile (true) {}\n")
+    run = await engine.start(
+        checked(engine, "javascript", "console.log('ready');\nwhile (true) {}\n")
+    )
     try:
         events = run.events()
         assert await read_until(events, "ready\n") == "ready\n"
@@ -87,30 +88,12 @@ async def test_sigkill_ends_a_loop_as_killed(engine: Engine) -> None:
 
 
 async def test_only_known_signals_are_sent(engine: Engine) -> None:
-    run = await engine.start("python", "print(1)\n")
+    run = await engine.start(checked(engine, "python", "print(1)\n"))
     try:
         with pytest.raises(InvalidRequest, match="SIGINT, SIGTERM, SIGKILL"):
             await run.send_signal("SIGSTOP")
     finally:
         await run.close()
-
-
-async def test_unknown_language_is_a_clear_error(engine: Engine) -> None:
-    with pytest.raises(UnknownLanguage, match="Supported: csharp, java, javascript, python"):
-        await engine.execute("cobol", "DISPLAY 'HI'.")
-
-
-async def test_code_over_the_cap_is_refused_before_any_container() -> None:
-    async with Engine() as engine:  # no warm pool refilling in the background
-        before = await labelled_containers(engine)
-        with pytest.raises(PayloadTooLarge, match="limit is 65536 bytes"):
-            await engine.execute("python", "#" * (64 * 1024 + 1))
-        assert await labelled_containers(engine) == before
-
-
-async def test_a_limit_above_the_maximum_is_refused(engine: Engine) -> None:
-    with pytest.raises(LimitTooHigh, match="memoryMb is 4096; the server maximum is 512"):
-        await engine.execute("python", "print(1)", limits=RequestedLimits(memory_mb=4096))
 
 
 async def test_a_missing_image_names_the_fix(engine: Engine, small_output_engine: Engine) -> None:
@@ -119,27 +102,29 @@ async def test_a_missing_image_names_the_fix(engine: Engine, small_output_engine
     )
     async with Engine(EngineConfig(languages=LanguageRegistry([ghost]))) as ghostly:
         with pytest.raises(EngineUnavailable, match="codex-ws images build ghost"):
-            await ghostly.execute("ghost", "")
+            await ghostly.execute(checked(ghostly, "ghost", ""))
         await assert_nothing_left(ghostly, engine, small_output_engine)
 
 
-async def test_an_unreachable_engine_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+async def test_an_unreachable_engine_names_the_fix() -> None:
+    config = EngineConfig(docker_host="unix:///nonexistent/docker.sock")
     with pytest.raises(EngineUnavailable, match="is dockerd running\\? set DOCKER_HOST"):
-        async with Engine():
+        async with Engine(config):
             pass
 
 
 async def test_a_memory_limit_below_the_default_applies(engine: Engine) -> None:
     code = "blocks = []\nwhile True:\n    blocks.append(bytearray(8 * 1024 * 1024))\n"
-    result = await engine.execute("python", code, limits=RequestedLimits(memory_mb=48))
+    result = await engine.execute(
+        checked(engine, "python", code, limits=RequestedLimits(memory_mb=48))
+    )
     assert result.status == "memory_limit" or "MemoryError" in result.error, result
 
 
 async def test_stdin_to_a_finished_program_is_dropped(engine: Engine) -> None:
     """Stdin written after the program ended goes nowhere: the writes return promptly without
     an error, and the run's output and end stay what they were, before close() and after."""
-    run = await engine.start("python", "print('done')\n")
+    run = await engine.start(checked(engine, "python", "print('done')\n"))
     try:
         ended = await run.wait()
         async with asyncio.timeout(5):
@@ -161,11 +146,12 @@ async def test_the_next_start_sweeps_what_a_killed_process_left(engine: Engine) 
     script = textwrap.dedent(
         """
         import asyncio, sys
-        from sandbox import Engine
+        from sandbox import Engine, check_run
         async def main():
             engine = Engine()
             await engine.open()
-            run = await engine.start("python", "import time\\ntime.sleep(120)\\n")
+            sleeper = "import time\\ntime.sleep(120)\\n"
+            run = await engine.start(check_run(engine.languages, engine.policy, "python", sleeper))
             print(run.container_id, flush=True)
             await asyncio.sleep(120)
         asyncio.run(main())
@@ -190,7 +176,7 @@ async def test_the_next_start_sweeps_what_a_killed_process_left(engine: Engine) 
 
 
 async def test_a_live_process_containers_are_not_swept(engine: Engine) -> None:
-    run = await engine.start("python", "import time\ntime.sleep(30)\n")
+    run = await engine.start(checked(engine, "python", "import time\ntime.sleep(30)\n"))
     try:
         async with Engine() as other:
             assert await other.sweep() == 0

@@ -15,6 +15,7 @@ import pytest
 
 from sandbox import Engine, EngineConfig, Result
 from sandbox.result import collect
+from tests.conftest import checked
 
 pytestmark = pytest.mark.docker
 
@@ -246,7 +247,7 @@ async def engines() -> AsyncIterator[tuple[Engine, Engine]]:
 async def run_warm(engine: Engine, language: str, code: str) -> Result:
     assert engine.pool is not None
     await engine.pool.wait_until_full()
-    run = await engine.start(language, code, ARGS)
+    run = await engine.start(checked(engine, language, code, args=ARGS))
     try:
         await run.write_stdin(STDIN)
         await run.close_stdin()
@@ -267,7 +268,7 @@ async def test_a_warm_runtime_behaves_like_a_fresh_process(
     fresh_engine, warm_engine = engines
     code = PROBES[language][probe]
     fresh, warm = await asyncio.gather(
-        fresh_engine.execute(language, code, stdin=STDIN, args=ARGS),
+        fresh_engine.execute(checked(fresh_engine, language, code, stdin=STDIN, args=ARGS)),
         run_warm(warm_engine, language, code),
     )
     seen = [(r.status, r.exit_code, r.signal, r.output, pids(r.error)) for r in (fresh, warm)]

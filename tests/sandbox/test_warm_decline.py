@@ -23,6 +23,7 @@ import pytest
 
 from sandbox import Engine, EngineConfig, Result
 from sandbox.result import collect
+from tests.conftest import checked
 from tests.sandbox.test_warm import ARGS, STDIN
 
 pytestmark = pytest.mark.docker
@@ -315,7 +316,7 @@ async def run_program(engine: Engine, language: str, code: str) -> Outcome:
     if the engine has a pool (once it is full), and tell how it went."""
     if engine.pool is not None:
         await engine.pool.wait_until_full()
-    run = await engine.start(language, code, ARGS)
+    run = await engine.start(checked(engine, language, code, args=ARGS))
     try:
         container = await engine.docker.containers.container(run.container_id).show()
         await run.write_stdin(STDIN)

@@ -1,6 +1,5 @@
 from sandbox._event_buffer import COALESCE_CHARS, EventBuffer
 from sandbox.events import OutputEvent, StageEvent
-from sandbox.run import signal_of
 
 
 async def test_adjacent_output_is_coalesced() -> None:
@@ -20,11 +19,3 @@ async def test_coalesced_events_stay_a_sensible_size() -> None:
         buffer.put_output("stdout", "run", "y" * COALESCE_CHARS)
     sizes = [len((await buffer.get()).data) for _ in range(3)]  # type: ignore[union-attr]
     assert sizes == [COALESCE_CHARS] * 3
-
-
-def test_exit_codes_above_128_name_their_signal() -> None:
-    assert signal_of(137) == "SIGKILL"
-    assert signal_of(130) == "SIGINT"
-    assert signal_of(1) is None
-    assert signal_of(None) is None
-    assert signal_of(255) is None
