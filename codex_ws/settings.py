@@ -114,10 +114,12 @@ class Setting:
     parse: Callable[[str, str], Any]
     default: Any
     minimum: float | None = None
+    # Whether a variable set to nothing means the default (else the parser reads "").
+    empty_is_default: bool = True
 
     def read(self, env: Mapping[str, str]) -> Any:
-        raw = env.get(self.variable, "")
-        if raw.strip() == "":
+        raw = env.get(self.variable)
+        if raw is None or (raw.strip() == "" and self.empty_is_default):
             return self.default
         value = self.parse(self.variable, raw)
         if self.minimum is not None and value < self.minimum:
@@ -149,7 +151,13 @@ TABLE: tuple[Setting, ...] = (
     Setting("max_containers", "CODEX_MAX_CONTAINERS", _integer, 16, 1),
     Setting("queue_wait_seconds", "CODEX_QUEUE_WAIT_SECONDS", _number, 5.0, 0),
     Setting("validation_seconds", "CODEX_VALIDATION_SECONDS", _number, 60.0, 1),
-    Setting("pool_sizes", "CODEX_POOL", _pool_sizes, _pool_sizes("CODEX_POOL", DEFAULT_POOL)),
+    Setting(
+        "pool_sizes",
+        "CODEX_POOL",
+        _pool_sizes,
+        _pool_sizes("CODEX_POOL", DEFAULT_POOL),
+        empty_is_default=False,  # set to nothing: no warm containers
+    ),
     Setting("pool_max_age_seconds", "CODEX_POOL_MAX_AGE_SECONDS", _number, 300.0, 1),
     # Limits of each run
     Setting("policy.max_timeout_ms", "CODEX_MAX_TIMEOUT_MS", _integer, _POLICY.max_timeout_ms, 100),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
 
 from sandbox import LimitPolicy
 
@@ -154,20 +157,28 @@ async def test_code_over_the_cap_is_too_large(client: Client) -> None:
     await assert_error(response, 413, "payload_too_large")
 
 
+async def post_large(client: Client, payload: dict[str, Any]) -> ClientResponse:
+    """POST /api/execute with a body over 1 MiB (aiohttp wants a stream for one that large)."""
+    return await client.post(
+        "/api/execute",
+        data=io.BytesIO(json.dumps(payload).encode()),
+        headers={"Content-Type": "application/json"},
+    )
+
+
 async def test_the_largest_code_and_stdin_allowed_are_accepted(client: Client) -> None:
     policy = make_settings().policy
     code = "import sys\nprint(len(sys.stdin.read()))\n"
     code += "#" * (policy.max_code_bytes - len(code))
     stdin = "y" * policy.max_stdin_bytes
-    body = await execute(client, language="python", code=code, stdin=stdin)
-    assert body["output"] == f"{policy.max_stdin_bytes}\n"
+    response = await post_large(client, {"language": "python", "code": code, "stdin": stdin})
+    assert response.status == 200, await response.text()
+    assert (await response.json())["output"] == f"{policy.max_stdin_bytes}\n"
 
 
 async def test_stdin_over_its_cap_is_too_large(client: Client) -> None:
     stdin = "y" * (make_settings().policy.max_stdin_bytes + 1)
-    response = await client.post(
-        "/api/execute", json={"language": "python", "code": "x", "stdin": stdin}
-    )
+    response = await post_large(client, {"language": "python", "code": "x", "stdin": stdin})
     body = await assert_error(response, 413, "payload_too_large")
     assert "stdin" in body["error"]
 

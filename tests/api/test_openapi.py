@@ -40,7 +40,8 @@ def app_routes(client: Client) -> set[tuple[str, str]]:
         if route.method in IGNORED_METHODS or isinstance(route.resource, web.StaticResource):
             continue
         canonical = route.resource.canonical if route.resource is not None else ""
-        routes.add((route.method, normalise(canonical)))
+        # A collection is served with a trailing slash too (openapi's description says so).
+        routes.add((route.method, normalise(canonical.rstrip("/") or "/")))
     return routes
 
 

@@ -62,3 +62,29 @@ def test_the_shutdown_grace_period_is_read() -> None:
     assert Settings.from_env(env).shutdown_grace_seconds == 10.0
     settings = Settings.from_env(env | {"CODEX_SHUTDOWN_GRACE_SECONDS": "2.5"})
     assert settings.shutdown_grace_seconds == 2.5
+
+
+def test_an_empty_pool_means_no_warm_containers() -> None:
+    env = {"CODEX_JWT_SECRET": "s" * 40}
+    assert Settings.from_env(env | {"CODEX_POOL": ""}).pool_sizes == {}
+    assert Settings.from_env(env).pool_sizes == {
+        "python": 2,
+        "javascript": 1,
+        "java": 1,
+        "csharp": 1,
+    }
+
+
+def test_lowercase_log_levels_and_decimal_minimums() -> None:
+    env = {"CODEX_JWT_SECRET": "s" * 40}
+    assert Settings.from_env(env | {"CODEX_LOG_LEVEL": "warning"}).log_level == "WARNING"
+    with pytest.raises(SettingsError, match="CODEX_LOG_LEVEL must be one of"):
+        Settings.from_env(env | {"CODEX_LOG_LEVEL": "loud"})
+    with pytest.raises(SettingsError, match="CODEX_POOL_MAX_AGE_SECONDS must be at least 1"):
+        Settings.from_env(env | {"CODEX_POOL_MAX_AGE_SECONDS": "0"})
+
+
+def test_the_body_cap_admits_the_largest_code_and_stdin() -> None:
+    env = {"CODEX_JWT_SECRET": "s" * 40}
+    with pytest.raises(SettingsError, match="CODEX_MAX_BODY_BYTES"):
+        Settings.from_env(env | {"CODEX_MAX_BODY_BYTES": "65536"})
