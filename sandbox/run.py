@@ -283,9 +283,10 @@ class Run:
         self._runner_spoke.set()
         report = self._report
         if marker.event == "compile":
+            if report.stage != "compile":  # a declined warm compile is followed by a fresh one
+                self._buffer.put(StageEvent("compile"))
             report.stage = "compile"
             report.warm = marker.argument == "warm"
-            self._buffer.put(StageEvent("compile"))
         elif marker.event == "run":
             if self._compiles:
                 self._buffer.put(StageEvent("run"))

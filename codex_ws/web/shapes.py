@@ -27,6 +27,8 @@ from ..store.history import Execution
 
 Json = dict[str, Any]
 
+PONG: Json = {"type": "pong"}
+
 
 def error_message(error: ServiceError) -> Json:
     """A WebSocket `error` message: the code, what went wrong, and when to retry if it helps."""

@@ -18,6 +18,7 @@ from ..web.body import parse_json
 from ..web.keys import SETTINGS, SOCKETS
 from ..web.middleware import as_service_error
 from ..web.outbox import Outbox
+from ..web.shapes import PONG
 
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
@@ -126,7 +127,7 @@ class Connection:
             self.outbox.error(error)
 
     async def _pong(self, _: None) -> None:
-        self.outbox.send({"type": "pong"})
+        self.outbox.send(PONG)
 
 
 def _route(

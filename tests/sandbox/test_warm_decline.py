@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from sandbox import Engine, EngineConfig, Result
+from sandbox import Engine, EngineConfig, Result, StageEvent
 from sandbox.result import collect
 from tests.conftest import checked
 from tests.sandbox.test_warm import ARGS, STDIN
@@ -309,6 +309,8 @@ class Outcome:
     served_warm: bool
     # The container's command: the warm runtime its runner started (empty: none).
     runtime: tuple[str, ...]
+    # The stages announced, in order.
+    stages: tuple[str, ...]
 
 
 async def run_program(engine: Engine, language: str, code: str) -> Outcome:
@@ -321,10 +323,14 @@ async def run_program(engine: Engine, language: str, code: str) -> Outcome:
         container = await engine.docker.containers.container(run.container_id).show()
         await run.write_stdin(STDIN)
         await run.close_stdin()
-        result = await collect(run)
+        stages: list[str] = []
+        result = await collect(
+            run, lambda event: stages.append(event.stage) if isinstance(event, StageEvent) else None
+        )
     finally:
         await run.close()
-    return Outcome(result, run.served_warm, tuple(container["Config"]["Cmd"] or ()))
+    command = tuple(container["Config"]["Cmd"] or ())
+    return Outcome(result, run.served_warm, command, tuple(stages))
 
 
 def seen(result: Result) -> tuple[object, ...]:
@@ -348,6 +354,7 @@ async def fresh_and_pooled(
     assert seen(pooled.result) == seen(fresh.result)
     assert fresh.result.compile_output == program.compile_output
     assert pooled.result.compile_output == fresh.result.compile_output
+    assert pooled.stages == fresh.stages  # a declined warm compile is not announced twice
     return fresh, pooled
 
 
