@@ -1,4 +1,4 @@
-"""The Docker create config for one run: every lock of SECURITY.md in one place."""
+"""The Docker create config for one run: every lock of the sandbox (docs/sandbox.md), here."""
 
 from __future__ import annotations
 

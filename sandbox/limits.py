@@ -36,7 +36,8 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class LimitPolicy:
-    """Server-wide maxima and fixed settings: a request may lower a limit, never pass these."""
+    """Server-wide maxima and fixed settings: a request may ask for any limit from the minimum up
+    to these, never past them."""
 
     max_timeout_ms: int = 30_000
     max_memory_mb: int = 512

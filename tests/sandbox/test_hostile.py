@@ -1,4 +1,4 @@
-"""The hostile cases of SECURITY.md (1-16 and 18), each against the real engine.
+"""The hostile cases the sandbox is built against (1-16 and 18), each against the real engine.
 
 After each one, no sandbox container remains and a hello-world canary still passes.
 """

@@ -142,7 +142,7 @@ async def test_stdin_to_a_finished_program_is_dropped(engine: Engine) -> None:
 
 
 async def test_the_next_start_sweeps_what_a_killed_process_left(engine: Engine) -> None:
-    """SECURITY.md 19: a server killed mid-run; its next start removes the leftovers."""
+    """A server killed mid-run; its next start removes the leftovers."""
     script = textwrap.dedent(
         """
         import asyncio, sys
