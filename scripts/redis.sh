@@ -25,7 +25,7 @@ config() { timeout 5 redis-cli -u "$URL" CONFIG GET "$1" 2>/dev/null | sed -n 2p
 cap_memory() {
     if [ "$(config logfile)" != "$LOG" ]; then
         [ "$(config maxmemory)" != 0 ] \
-            || say "warning: Redis at $URL has no maxmemory; see docs/operations.md (Stored bytes)"
+            || say "warning: Redis at $URL has no maxmemory; see docs/operations.md (Stored bytes, and Redis's memory)"
         return 0
     fi
     if [ "$(config maxmemory)" = 0 ]; then
