@@ -32,6 +32,7 @@ from codex_ws.store.sessions import FINISHED_STREAM_SECONDS, SessionHub
 from tests.servers import register, start_server, stop_server, wait_until_healthy
 
 from .conftest import JWT_SECRET, TEACHER_CODE
+from .test_openapi import assert_matches, validator
 from .test_ws_resilience import PrivateRedis
 
 STORED = 64 << 10  # CODEX_SESSION_STORED_BYTES of the test's server
@@ -194,6 +195,7 @@ async def check_pages(
     assert len(raw) <= STORED + 2048, len(raw)  # the events, the code and the session's fields
     whole = json.loads(raw)
     assert (whole["events"], whole["more"], whole["nextAfter"]) == (watched, False, None)
+    assert_matches(whole, "/api/sessions/{id}", "get", 200)
 
     paged: list[dict[str, Any]] = []
     after: int | None = 0
@@ -233,6 +235,9 @@ async def test_a_stdin_flood_is_read_in_full_and_stored_within_the_budget(
         {"type": "truncated", "stream": "stdout", "limitBytes": STORED},
     ]
     assert watched[-1]["type"] == "exit"
+    documented = validator({"$ref": "#/components/schemas/WsWatchServerMessage"})
+    for event in watched:
+        assert not list(documented.iter_errors(event)), event
     typed = "".join(e["data"] for e in watched if e["type"] == "stdin")
     assert typed and CHUNK.startswith(typed)
     shown = "".join(e["data"] for e in watched if e["type"] == "stdout")
