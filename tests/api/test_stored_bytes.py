@@ -31,7 +31,7 @@ from codex_ws.store.db import create_pool, migrate
 from codex_ws.store.sessions import FINISHED_STREAM_SECONDS, SessionHub
 from tests.servers import register, start_server, stop_server, wait_until_healthy
 
-from .conftest import JWT_SECRET, TEACHER_CODE
+from .conftest import JWT_SECRET, TEACHER_CODE, Account, Client
 from .test_openapi import assert_matches, validator
 from .test_ws_resilience import PrivateRedis
 
@@ -248,6 +248,59 @@ async def test_a_stdin_flood_is_read_in_full_and_stored_within_the_budget(
     await check_stream(prefix, seen.session_id, watched)
     await check_transcript(seen.session_id, watched)
     await check_pages(http, f"{base}/api/sessions/{seen.session_id}", teacher["token"], watched)
+
+
+async def test_a_long_transcript_is_answered_a_page_at_a_time(
+    client: Client, teacher: Account
+) -> None:
+    """Pages stop at `limit` events or at 256 KiB of their text, and together hold them all."""
+    events = [{"type": "stdout", "data": f"{i:05} " + "x" * 994} for i in range(600)]
+    events.append(
+        {
+            "type": "exit",
+            "status": "ok",
+            "exitCode": 0,
+            "signal": None,
+            "timedOut": False,
+            "truncated": False,
+            "durationMs": 12,
+        }
+    )
+    session_id = uuid.uuid4()
+    database = await asyncpg.connect(database_url())
+    try:
+        await database.execute(
+            """INSERT INTO sessions (id, user_name, language, code, state, status, owner,
+                                     transcript, ended_at)
+               VALUES ($1, 'anonymous', 'python', 'print()', 'finished', 'ok', 'test', $2,
+                       now())""",
+            session_id,
+            json.dumps(events),
+        )
+    finally:
+        await database.close()
+    url = f"/api/sessions/{session_id}"
+
+    pages: list[list[dict[str, Any]]] = []
+    after: int | None = 0
+    while after is not None:
+        response = await client.get(f"{url}?after={after}", headers=teacher.headers)
+        raw = await response.read()
+        assert response.status == 200, raw[:200]
+        assert len(raw) <= (256 << 10) + 1024
+        body = json.loads(raw)
+        assert_matches(body, "/api/sessions/{id}", "get", 200)
+        pages.append(body["events"])
+        after = body["nextAfter"]
+    assert [e for page in pages for e in page] == events
+    assert len(pages) == 3  # about 250 events of 1 KiB each fill 256 KiB
+
+    response = await client.get(f"{url}?after=598&limit=2", headers=teacher.headers)
+    body = await response.json()
+    assert (body["events"], body["more"], body["nextAfter"]) == (events[598:600], True, 600)
+    response = await client.get(f"{url}?after=601", headers=teacher.headers)
+    body = await response.json()
+    assert (body["events"], body["more"], body["nextAfter"]) == ([], False, None)
 
 
 async def fill(store: aioredis.Redis) -> None:
