@@ -158,8 +158,9 @@ async def check_stream(prefix: str, session_id: str, watched: list[dict[str, Any
         data = [t for t, e in zip(texts, streamed, strict=True) if e["type"] in DATA_TYPES]
         assert sum(len(t) + ENTRY_BYTES for t in data) <= STORED
         assert sum(len(t) for t in texts) <= STORED + 1024  # with the stage, marks and exit
+        # Redis's own cost: a third more at worst for the allocator, a few KB for the stream.
         memory = await store.memory_usage(key, samples=0)
-        assert memory is not None and memory <= STORED, memory
+        assert memory is not None and memory <= STORED * 1.35 + 8192, memory
         assert 0 < await store.ttl(key) <= FINISHED_STREAM_SECONDS
     finally:
         await store.aclose()
