@@ -144,8 +144,14 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
     app[SESSIONS] = SessionHub(
-        app[REDIS], app[PG_POOL], owner=str(app[ENGINE].owner), prefix=app[SETTINGS].redis_prefix
+        app[REDIS],
+        app[PG_POOL],
+        owner=str(app[ENGINE].owner),
+        prefix=settings.redis_prefix,
+        stored_bytes=settings.session_stored_bytes,
+        stdin_bytes=settings.session_stdin_bytes,
     )
     await app[SESSIONS].abort_left_behind()
     yield

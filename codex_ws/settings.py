@@ -159,6 +159,9 @@ TABLE: tuple[Setting, ...] = (
         empty_is_default=False,  # set to nothing: no warm containers
     ),
     Setting("pool_max_age_seconds", "CODEX_POOL_MAX_AGE_SECONDS", _number, 300.0, 1),
+    # What a live session stores (its Redis stream, its transcript in PostgreSQL)
+    Setting("session_stored_bytes", "CODEX_SESSION_STORED_BYTES", _integer, 256 << 10, 4096),
+    Setting("session_stdin_bytes", "CODEX_SESSION_STDIN_BYTES", _integer, 64 << 10, 0),
     # Limits of each run
     Setting("policy.max_timeout_ms", "CODEX_MAX_TIMEOUT_MS", _integer, _POLICY.max_timeout_ms, 100),
     Setting("policy.max_memory_mb", "CODEX_MAX_MEMORY_MB", _integer, _POLICY.max_memory_mb, 32),
@@ -213,6 +216,8 @@ class Settings:
     validation_seconds: float
     pool_sizes: dict[str, int]
     pool_max_age_seconds: float
+    session_stored_bytes: int
+    session_stdin_bytes: int
     docker_host: str
     docker_tls_verify: bool
     seccomp_profile: Path

@@ -1,8 +1,9 @@
 """Live sessions: each WebSocket run, its events fanned out to watchers on any process.
 
 Redis holds what is live: a registry entry per running session that expires unless its process
-keeps it fresh, and a capped stream of the session's events that late joiners replay and
-watchers tail. PostgreSQL holds every session for later, with a capped transcript.
+keeps it fresh, and a stream of the session's events that late joiners replay and watchers
+tail. PostgreSQL holds every session for later, with its transcript. The stream and the
+transcript hold the same events: those the session's byte budget keeps (domain/budget.py).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from redis.exceptions import RedisError
 
 from sandbox.owner import Owner
 
+from ..domain.budget import ENTRY_BYTES, SessionBudget, capped
 from ..domain.sessions import SessionInfo
 
 log = logging.getLogger(__name__)
 
-REPLAY_EVENTS = 5000  # the stream keeps about this many events for late joiners
-TRANSCRIPT_EVENTS = 2000
-TRANSCRIPT_CHARS = 256 * 1024
+STORED_BYTES = 256 << 10  # the defaults of CODEX_SESSION_STORED_BYTES and ..._STDIN_BYTES
+STDIN_BYTES = 64 << 10
+CONTROL_EVENTS = 16  # stage, truncated and exit events: a handful per session
 LIVE_TTL_SECONDS = 30
 KEEPALIVE_SECONDS = 10
 FINISHED_STREAM_SECONDS = 600
@@ -65,12 +67,28 @@ class SessionHub:
     """Opens, finds, lists and follows sessions."""
 
     def __init__(
-        self, client: redis.Redis, pool: asyncpg.Pool, *, owner: str, prefix: str = "codex"
+        self,
+        client: redis.Redis,
+        pool: asyncpg.Pool,
+        *,
+        owner: str,
+        prefix: str = "codex",
+        stored_bytes: int = STORED_BYTES,
+        stdin_bytes: int = STDIN_BYTES,
     ) -> None:
         self.redis = client
         self.pool = pool
         self.owner = owner
         self.prefix = prefix
+        self.stored_bytes = stored_bytes
+        self.stdin_bytes = stdin_bytes
+        # A backstop only: every entry costs more than ENTRY_BYTES of the budget, so the
+        # budget stops a stream before it has this many entries.
+        self.max_events = stored_bytes // ENTRY_BYTES + CONTROL_EVENTS
+
+    def budget(self) -> SessionBudget:
+        """A fresh budget for one session's stored events."""
+        return SessionBudget(self.stored_bytes, self.stdin_bytes)
 
     def info_key(self, session_id: str) -> str:
         return f"{self.prefix}:session:{session_id}"
@@ -80,7 +98,7 @@ class SessionHub:
 
     async def open(self, info: SessionInfo) -> LiveSession:
         """Announce a new running session; its events can be published at once."""
-        live = LiveSession(self, info)
+        live = LiveSession(self, info, self.budget())
         try:
             await self.pool.execute(
                 """INSERT INTO sessions (id, user_id, user_name, language, code, state, owner,
@@ -120,7 +138,7 @@ class SessionHub:
                 """UPDATE sessions SET state = 'aborted', transcript = $2::jsonb
                    WHERE id = $1 AND state = 'running'""",
                 uuid.UUID(session_id),
-                json.dumps(_capped(events)),
+                json.dumps(capped(events, self.budget())),
             )
         if orphans:
             log.info("marked %d session(s) of processes that died as aborted", len(orphans))
@@ -227,11 +245,10 @@ class LiveSession:
 
     hub: SessionHub
     info: SessionInfo
-    transcript: list[Event] = field(default_factory=list)
-    _transcript_chars: int = 0
-    _queue: asyncio.Queue[Event | None] = field(
-        default_factory=lambda: asyncio.Queue(PUBLISH_QUEUE)
-    )
+    budget: SessionBudget
+    # The stored text of each event kept: the transcript, and what the stream gets.
+    transcript: list[str] = field(default_factory=list)
+    _queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(PUBLISH_QUEUE))
     _publisher: asyncio.Task[None] | None = None
     _keepalive: asyncio.Task[None] | None = None
     _dropped: int = 0
@@ -243,12 +260,13 @@ class LiveSession:
         self._keepalive = asyncio.create_task(self._keep_alive())
 
     def publish(self, event: Event) -> None:
-        """Send an event to watchers (in order, never blocking the run)."""
-        self._keep(event)
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self._dropped += 1
+        """Send an event to watchers (in order, never blocking the run), within the budget."""
+        for kept in self.budget.admit(event):
+            self.transcript.append(kept.text)
+            try:
+                self._queue.put_nowait(kept.text)
+            except asyncio.QueueFull:
+                self._dropped += 1
 
     async def finish(self, status: str) -> None:
         """Flush the events, mark the session finished here and in PostgreSQL."""
@@ -261,10 +279,15 @@ class LiveSession:
             await asyncio.wait({self._publisher}, timeout=FLUSH_SECONDS)
         await self.abandon()
         try:
-            async with self.hub.redis.pipeline(transaction=True) as pipe:
-                pipe.set(self.hub.info_key(self.info.id), json.dumps(_fields(self.info)))
-                pipe.expire(self.hub.info_key(self.info.id), FINISHED_STREAM_SECONDS)
+            # Not one transaction: with Redis out of memory the SET is refused, and the
+            # stream must get its expiry all the same (EXPIRE needs no memory).
+            async with self.hub.redis.pipeline(transaction=False) as pipe:
                 pipe.expire(self.hub.events_key(self.info.id), FINISHED_STREAM_SECONDS)
+                pipe.set(
+                    self.hub.info_key(self.info.id),
+                    json.dumps(_fields(self.info)),
+                    ex=FINISHED_STREAM_SECONDS,
+                )
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             log.warning("session %s: could not mark it finished in Redis: %s", self.info.id, exc)
@@ -275,7 +298,7 @@ class LiveSession:
                    WHERE id = $1""",
                 uuid.UUID(self.info.id),
                 status,
-                json.dumps(self.transcript),
+                "[" + ", ".join(self.transcript) + "]",
             )
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("session %s: could not store its end: %s", self.info.id, exc)
@@ -290,12 +313,6 @@ class LiveSession:
             # A cancel that lands inside a Redis connect may come out as a timeout the task
             # catches; `_ending` makes it stop at its next turn, and we wait only so long.
             await asyncio.wait(tasks, timeout=FLUSH_SECONDS)
-
-    def _keep(self, event: Event) -> None:
-        if _transcript_full(len(self.transcript), self._transcript_chars):
-            return
-        self._transcript_chars += len(event.get("data", ""))
-        self.transcript.append(event)
 
     async def _announce(self) -> None:
         try:
@@ -315,34 +332,15 @@ class LiveSession:
 
     async def _publish_in_order(self) -> None:
         key = self.hub.events_key(self.info.id)
-        while (event := await self._queue.get()) is not None:
+        while (text := await self._queue.get()) is not None:
             try:
                 await self.hub.redis.xadd(
-                    key,
-                    {"e": json.dumps(event)},
-                    maxlen=REPLAY_EVENTS,
-                    approximate=True,
+                    key, {"e": text}, maxlen=self.hub.max_events, approximate=True
                 )
             except (RedisError, OSError) as exc:
                 self._dropped += 1
                 if self._dropped == 1:
                     log.warning("session %s: events not reaching watchers: %s", self.info.id, exc)
-
-
-def _transcript_full(events: int, chars: int) -> bool:
-    return events >= TRANSCRIPT_EVENTS or chars > TRANSCRIPT_CHARS
-
-
-def _capped(events: list[Event]) -> list[Event]:
-    """The events a transcript keeps: the first ones, up to its caps."""
-    kept: list[Event] = []
-    chars = 0
-    for event in events:
-        if _transcript_full(len(kept), chars):
-            break
-        chars += len(event.get("data", ""))
-        kept.append(event)
-    return kept
 
 
 def _owner_is_gone(label: str) -> bool:

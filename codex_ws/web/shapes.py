@@ -133,7 +133,10 @@ def started_json(session_id: str, language: str, version: str) -> Json:
 
 
 def stdin_json(data: str) -> Json:
-    """What watchers see of what the student typed."""
+    """What watchers see of what the student typed.
+
+    A session's `truncated` event is made where its budget is kept: domain/budget.py.
+    """
     return {"type": "stdin", "data": data}
 
 

@@ -257,6 +257,11 @@ class SessionWatch {
       case "stage":
         this.console.notice(event.stage === "compile" ? "Compiling…" : "Running…");
         break;
+      case "truncated": {
+        const what = event.stream === "stdin" ? "typed input" : event.stream;
+        this.console.notice(`More ${what} is not shown: this session stored all it may (${event.limitBytes} bytes).`, "warn");
+        break;
+      }
       case "exit": {
         this.ended = true;
         const summary = describeExit(event);
