@@ -185,6 +185,12 @@ class GuardedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         counts = self._counts
+        limits = counts.limits
+        log.info(
+            "connections: %s per address, request heads within %g s",
+            f"at most {limits.per_address}" if limits.per_address else "any number",
+            limits.header_timeout,
+        )
         self._server = await asyncio.get_running_loop().create_server(
             lambda: GuardedConnection(server, counts),
             self._host,
