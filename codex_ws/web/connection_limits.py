@@ -12,6 +12,11 @@ passing through a `GuardedConnection` in front of aiohttp's own `RequestHandler`
 - a request head (the first one from the moment the connection opens; a later one from its
   first byte) must be complete within `header_timeout` seconds, or the connection is closed.
 
+Knowing where a head ends takes two attributes of aiohttp's `RequestHandler` that are not
+public: `_request_count` (heads parsed so far) and `_waiter` (set while it waits for a
+request, what its own keep-alive timer looks at). tests/unit/test_connection_limits.py fails if
+either changes meaning.
+
 The peer address is the TCP peer's: no header (`X-Forwarded-For`, `Forwarded`) is read. IPv6
 addresses count per /64, the block one host usually holds.
 """
@@ -33,8 +38,8 @@ from .middleware import error_response
 
 log = logging.getLogger(__name__)
 
-# What a refused client is told to wait: about as long as a keep-alive connection of its
-# own takes to close once idle.
+# What a refused client is told to wait: a few seconds, for some of its other connections to
+# end.
 REFUSED_RETRY_SECONDS = 5
 REFUSALS_LOGGED_EVERY = 10.0
 
