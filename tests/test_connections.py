@@ -13,8 +13,9 @@ import asyncio
 import os
 import resource
 import secrets
+import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,9 @@ pytestmark = pytest.mark.docker
 FLOOD = 1100
 CAP = 256  # the default of CODEX_MAX_CONNECTIONS_PER_IP
 HEADER_TIMEOUT = 15.0  # long enough for the whole flood to be open before it ends
+# The idle timeout also bounds the wait for a connection's first request: longer here, so
+# that the header timeout is what closes the flood's connections.
+FLOOD_IDLE_TIMEOUT = 30.0
 IDLE_TIMEOUT = 3.0
 HALF_HEAD = b"GET /api/health HTTP/1.1\r\nHost: x\r\n"
 FLOODER, OTHER = "127.0.0.1", "127.0.0.2"
@@ -51,25 +55,34 @@ def open_files() -> Iterator[None]:
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
+Launch = Callable[[float, float], Awaitable[Server]]
+
+
 @pytest.fixture
-async def server(open_files: None, tmp_path: Path) -> AsyncIterator[Server]:
-    env = os.environ | {
-        "CODEX_ENV": "development",
-        "CODEX_LOG_LEVEL": "INFO",
-        "CODEX_POOL": "",
-        "CODEX_REDIS_PREFIX": f"codex-conn-{secrets.token_hex(4)}",
-        "CODEX_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
-        "CODEX_IDLE_TIMEOUT_SECONDS": str(IDLE_TIMEOUT),
-    }
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        # A soft limit under 1024 that the server raises to its hard limit, 1024, at start.
-        process, base = start_server(env, sink, host="0.0.0.0", open_files=(512, 1024))
-    try:
+async def launch(open_files: None, tmp_path: Path) -> AsyncIterator[Launch]:
+    """Starts servers with a header and an idle timeout; stops them at the end."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    async def start(header_timeout: float, idle_timeout: float) -> Server:
+        env = os.environ | {
+            "CODEX_ENV": "development",
+            "CODEX_LOG_LEVEL": "INFO",
+            "CODEX_POOL": "",
+            "CODEX_REDIS_PREFIX": f"codex-conn-{secrets.token_hex(4)}",
+            "CODEX_HEADER_TIMEOUT_SECONDS": str(header_timeout),
+            "CODEX_IDLE_TIMEOUT_SECONDS": str(idle_timeout),
+        }
+        log = tmp_path / f"server-{len(processes)}.log"
+        with log.open("wb") as sink:
+            # A soft limit under 1024 that the server raises to its hard limit, 1024, at start.
+            process, base = start_server(env, sink, host="0.0.0.0", open_files=(512, 1024))
+        processes.append(process)
         async with aiohttp.ClientSession() as http:
             await wait_until_healthy(http, base)
-        yield Server(base, int(base.rsplit(":", 1)[1]), log)
-    finally:
+        return Server(base, int(base.rsplit(":", 1)[1]), log)
+
+    yield start
+    for process in processes:
         stop_server(process)
 
 
@@ -108,7 +121,8 @@ async def _until_refused(stalled: list[Stalled], count: int) -> None:
             await asyncio.sleep(0.05)
 
 
-async def test_a_flood_from_one_address_leaves_the_server_to_the_others(server: Server) -> None:
+async def test_a_flood_from_one_address_leaves_the_server_to_the_others(launch: Launch) -> None:
+    server = await launch(HEADER_TIMEOUT, FLOOD_IDLE_TIMEOUT)
     stalled = await _flood(server.port)
     try:
         await _until_refused(stalled, FLOOD - CAP)
@@ -150,8 +164,9 @@ async def test_a_flood_from_one_address_leaves_the_server_to_the_others(server: 
 
 
 async def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout(
-    server: Server,
+    launch: Launch,
 ) -> None:
+    server = await launch(1.0, IDLE_TIMEOUT)  # idle, it outlives the header timeout
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port, local_addr=(OTHER, 0))
     try:
         writer.write(b"GET /api/languages HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -1,11 +1,12 @@
 """Connection limits: how many connections one address may hold, and how long a request head
 may take.
 
-aiohttp's server closes keep-alive connections left idle (`keepalive_timeout`, our idle
-timeout), but it waits as long as a client likes for the rest of a request head, and takes any
-number of connections from one address; a few hundred half-sent requests then hold every file
-descriptor of the process. `GuardedSite` listens like `web.TCPSite`, with each connection
-passing through a `GuardedConnection` in front of aiohttp's own `RequestHandler`:
+aiohttp's server closes a connection that has no whole request for its `keepalive_timeout`
+(our idle timeout; counted from the opening and from each answer, an hour unless set), its only
+bound on a request head, and takes any number of connections from one address: a thousand
+half-sent requests then hold every file descriptor of the process. `GuardedSite` listens like
+`web.TCPSite`, with each connection passing through a `GuardedConnection` in front of aiohttp's
+own `RequestHandler`:
 
 - a connection from an address that already holds `per_address` connections is answered with a
   fixed 429 at once and closed, before aiohttp builds anything for it;
