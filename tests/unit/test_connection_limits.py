@@ -17,7 +17,7 @@ from codex_ws.web.connection_limits import ConnectionLimits, GuardedSite, client
 from tests.servers import free_port
 
 HEADER_TIMEOUT = 0.5
-IDLE_TIMEOUT = 1.5
+IDLE_TIMEOUT = 3.0  # far from the header timeout, so that either is told from the other
 CAP = 3
 HALF_HEAD = b"GET /ping HTTP/1.1\r\nHost: x\r\n"
 WHOLE_HEAD = HALF_HEAD + b"\r\n"
@@ -80,7 +80,7 @@ async def test_a_half_sent_head_is_closed_after_the_header_timeout(port: int) ->
     writer.write(HALF_HEAD)
     seconds, received = await _seconds_until_closed(reader)
     assert received == b""
-    assert HEADER_TIMEOUT - 0.1 < seconds < HEADER_TIMEOUT + 0.5
+    assert HEADER_TIMEOUT - 0.1 < seconds < HEADER_TIMEOUT + 1
     writer.close()
 
 
@@ -90,7 +90,7 @@ async def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeou
     reader, writer = await _connect(port)
     seconds, received = await _seconds_until_closed(reader)
     assert received == b""
-    assert seconds < HEADER_TIMEOUT + 0.5
+    assert seconds < HEADER_TIMEOUT + 1
     writer.close()
 
 
@@ -100,14 +100,14 @@ async def test_a_head_trickled_byte_by_byte_gains_no_time(port: int) -> None:
     async def trickle() -> None:
         for byte in HALF_HEAD:
             writer.write(bytes([byte]))
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)  # 3.3 s for the whole of it
 
     sending = asyncio.create_task(trickle())
     seconds, received = await _seconds_until_closed(reader)
     sending.cancel()
     await asyncio.gather(sending, return_exceptions=True)
     assert received == b""
-    assert seconds < HEADER_TIMEOUT + 0.5
+    assert seconds < HEADER_TIMEOUT + 1
     writer.close()
 
 
@@ -120,7 +120,7 @@ async def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout(
     # Idle, it outlives the header timeout: that one starts with a request's first byte.
     seconds, received = await _seconds_until_closed(reader)
     assert received == b""
-    assert IDLE_TIMEOUT - 0.2 < seconds < IDLE_TIMEOUT + 1
+    assert IDLE_TIMEOUT - 0.2 < seconds < IDLE_TIMEOUT + 1.5
     writer.close()
 
 
@@ -133,7 +133,7 @@ async def test_a_later_head_has_the_header_timeout_from_its_first_byte(port: int
     writer.write(HALF_HEAD)
     seconds, received = await _seconds_until_closed(reader)
     assert received == b""
-    assert HEADER_TIMEOUT - 0.1 < seconds < HEADER_TIMEOUT + 0.5
+    assert HEADER_TIMEOUT - 0.1 < seconds < HEADER_TIMEOUT + 1
     writer.close()
 
 
