@@ -33,12 +33,14 @@ DOCKER_SOCKET = (
     else "/var/run/docker.sock"
 )
 
-# What every bench server shares: no rate limit gets in the way of a measurement.
+# What every bench server shares: no rate limit gets in the way of a measurement, nor the cap
+# of connections per address (every client is on this host).
 BASE_ENV = {
     "CODEX_ENV": "development",
     "CODEX_RUNS_PER_MINUTE": "100000",
     "CODEX_RUNS_PER_MINUTE_ANONYMOUS": "100000",
     "CODEX_CONCURRENT_RUNS_PER_USER": "1000",
+    "CODEX_MAX_CONNECTIONS_PER_IP": "0",
 }
 
 

@@ -141,6 +141,9 @@ TABLE: tuple[Setting, ...] = (
     Setting("allowed_origins", "CODEX_ALLOWED_ORIGINS", _origins, ()),
     Setting("max_body_bytes", "CODEX_MAX_BODY_BYTES", _integer, 4 << 20, 1024),
     Setting("ws_max_message_bytes", "CODEX_WS_MAX_MESSAGE_BYTES", _integer, 256 << 10, 1024),
+    Setting("header_timeout_seconds", "CODEX_HEADER_TIMEOUT_SECONDS", _number, 10.0, 1),
+    Setting("idle_timeout_seconds", "CODEX_IDLE_TIMEOUT_SECONDS", _number, 30.0, 1),
+    Setting("max_connections_per_ip", "CODEX_MAX_CONNECTIONS_PER_IP", _integer, 256, 0),
     Setting("shutdown_grace_seconds", "CODEX_SHUTDOWN_GRACE_SECONDS", _number, 10.0, 0),
     Setting("log_level", "CODEX_LOG_LEVEL", _one_of(LOG_LEVELS, upper=True), "INFO"),
     # Runs
@@ -205,6 +208,9 @@ class Settings:
     allowed_origins: tuple[str, ...]
     max_body_bytes: int
     ws_max_message_bytes: int
+    header_timeout_seconds: float
+    idle_timeout_seconds: float
+    max_connections_per_ip: int
     shutdown_grace_seconds: float
     log_level: str
     allow_anonymous: bool

@@ -23,16 +23,19 @@ def free_port() -> int:
 
 
 def start_server(
-    env: Mapping[str, str], log: IO[bytes] | None = None
+    env: Mapping[str, str],
+    log: IO[bytes] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    open_files: tuple[int, int] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """A server on a free loopback port, and its base URL; its log goes to `log` if given."""
+    """A server on a free port of `host`, and its base URL on loopback; its log goes to `log` if
+    given. `open_files`: its (soft, hard) limit of open files."""
     port = free_port()
-    process = subprocess.Popen(
-        [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=dict(env),
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
+    command = [CODEX_WS, "serve", "--host", host, "--port", str(port)]
+    if open_files is not None:
+        command = ["prlimit", f"--nofile={open_files[0]}:{open_files[1]}", *command]
+    process = subprocess.Popen(command, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
     return process, f"http://127.0.0.1:{port}"
 
 

@@ -208,6 +208,7 @@ async def test_a_burst_of_runs_and_sessions_on_one_process(engine: Engine) -> No
         "CODEX_RUNS_PER_MINUTE": str(RUNS_PER_MINUTE),
         "CODEX_RUNS_PER_MINUTE_ANONYMOUS": "100000",
         "CODEX_CONCURRENT_RUNS_PER_USER": "1000",
+        "CODEX_MAX_CONNECTIONS_PER_IP": "0",  # hundreds of connections, all from this host
     }
     store = redis.Redis.from_url(os.environ.get("CODEX_REDIS_URL") or DEFAULT_REDIS_URL)
     server, base = start_server(env)

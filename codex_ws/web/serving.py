@@ -15,7 +15,8 @@ from aiohttp import web
 
 from ..domain.draining import ENDING_SECONDS
 from .access_log import AccessLogger
-from .keys import DRAIN
+from .connection_limits import ConnectionLimits, GuardedSite, raise_open_files_limit
+from .keys import DRAIN, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,22 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 async def serve(app: web.Application, host: str, port: int) -> None:
     """Serve `app` on host:port until told to stop, then stop gracefully."""
+    settings = app[SETTINGS]
+    raise_open_files_limit()
     # After the grace period only the answers of ended runs are left to go.
-    runner = web.AppRunner(app, access_log_class=AccessLogger, shutdown_timeout=ENDING_SECONDS)
+    runner = web.AppRunner(
+        app,
+        access_log_class=AccessLogger,
+        shutdown_timeout=ENDING_SECONDS,
+        keepalive_timeout=settings.idle_timeout_seconds,
+    )
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        limits = ConnectionLimits(
+            header_timeout=settings.header_timeout_seconds,
+            per_address=settings.max_connections_per_ip,
+        )
+        site = GuardedSite(runner, host, port, limits)
         await site.start()
         await _until_told_to_stop()
         log.info("stopping: no new connections")
