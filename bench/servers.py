@@ -39,6 +39,9 @@ BASE_ENV = {
     "CODEX_RUNS_PER_MINUTE": "100000",
     "CODEX_RUNS_PER_MINUTE_ANONYMOUS": "100000",
     "CODEX_CONCURRENT_RUNS_PER_USER": "1000",
+    # Every bench client comes from one address.
+    "CODEX_MAX_SHARE_PER_ADDRESS": "100%",
+    "CODEX_ANONYMOUS_SHARE": "100%",
 }
 
 

@@ -22,6 +22,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Every test client comes from 127.0.0.1: the limits per address are out of the way unless a
+# test sets them.
+ONE_ADDRESS_LIMITS = {
+    "CODEX_MAX_SHARE_PER_ADDRESS": "100%",
+    "CODEX_ANONYMOUS_SHARE": "100%",
+    "CODEX_REGISTRATIONS_PER_HOUR": "100000",
+    "CODEX_LOGIN_FAILURES_PER_ADDRESS": "100000",
+}
+
+
 def start_server(
     env: Mapping[str, str], log: IO[bytes] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -29,7 +39,7 @@ def start_server(
     port = free_port()
     process = subprocess.Popen(
         [CODEX_WS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=dict(env),
+        env=ONE_ADDRESS_LIMITS | dict(env),
         stdout=subprocess.DEVNULL,
         stderr=log,
     )

@@ -16,6 +16,16 @@ ContainerSlot = Callable[[], AbstractAsyncContextManager[None]]
 CASES_AT_ONCE = 2
 
 
+def containers_at_once(exercise: Exercise) -> int:
+    """The most containers a validation of `exercise` has at once (its compile runs alone)."""
+    return max(1, min(CASES_AT_ONCE, len(exercise.cases)))
+
+
+def runs_counted(exercise: Exercise) -> int:
+    """What a validation counts against the runs a minute: its compile, and each case."""
+    return 1 + len(exercise.cases)
+
+
 def _lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1]:

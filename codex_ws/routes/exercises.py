@@ -7,7 +7,7 @@ from aiohttp import web
 from sandbox import check_run
 
 from ..domain.exercises import parse_draft
-from ..domain.grading import grade
+from ..domain.grading import containers_at_once, grade, runs_counted
 from ..errors import Code, ServiceError
 from ..web import body
 from ..web.auth import optional_identity, required_teacher
@@ -52,7 +52,9 @@ async def validate(request: web.Request) -> web.Response:
     )
     exercise = await request.app[EXERCISES].find(key)
     caller = caller_of(request, identity)
-    async with services.admission.caller(caller.quota):
+    async with services.admission.caller(
+        caller.quota, containers=containers_at_once(exercise), cost=runs_counted(exercise)
+    ):
         verdict = await services.drain.run(
             grade(
                 engine,
