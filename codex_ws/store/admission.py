@@ -225,9 +225,9 @@ class Admission:
                 _Lease(
                     f"{self._prefix}:active:address:{quota.address}",
                     self._address_share,
-                    f"Runs from your address already hold {self._address_share} sandboxes, "
+                    f"Runs from your address already hold {_sandboxes(self._address_share)}, "
                     "its share of them",
-                    f"Runs from your address may hold {self._address_share} sandboxes at once",
+                    f"Runs from your address may hold {_sandboxes(self._address_share)} at once",
                     "wait for one of them to finish",
                     2,
                 )
@@ -237,9 +237,9 @@ class Admission:
                 _Lease(
                     f"{self._prefix}:active:anonymous",
                     self._anonymous_share,
-                    f"Anonymous runs already hold the {self._anonymous_share} sandboxes set "
+                    f"Anonymous runs already hold the {_sandboxes(self._anonymous_share)} set "
                     "aside for them",
-                    f"Anonymous runs may hold {self._anonymous_share} sandboxes at once",
+                    f"Anonymous runs may hold {_sandboxes(self._anonymous_share)} at once",
                     "sign in, or try again in a few seconds",
                     2,
                 )
@@ -343,6 +343,10 @@ class Admission:
                     await pipe.execute()
             except (RedisError, OSError):
                 self._unreleased |= unreleased
+
+
+def _sandboxes(count: int) -> str:
+    return "1 sandbox" if count == 1 else f"{count} sandboxes"
 
 
 def _holder_is_gone(lease: bytes) -> bool:
