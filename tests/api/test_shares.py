@@ -76,7 +76,7 @@ async def test_ten_accounts_on_one_address_leave_room_for_the_next_address(
         answers = []
         for account in accounts[:10]:
             ws = await sockets.enter_async_context(
-                crowd.ws_connect(f"/ws/run?token={account.token}")
+                crowd.ws_connect("/ws/run", headers=account.headers)
             )
             answers.append(await _start(ws))
         started = [a for a in answers if a["type"] == "started"]
@@ -90,7 +90,7 @@ async def test_ten_accounts_on_one_address_leave_room_for_the_next_address(
         # An account on another address starts at once, and so does one anonymous run.
         began = time.monotonic()
         ws = await sockets.enter_async_context(
-            neighbour.ws_connect(f"/ws/run?token={accounts[10].token}")
+            neighbour.ws_connect("/ws/run", headers=accounts[10].headers)
         )
         assert (await _start(ws))["type"] == "started"
         anonymous = await sockets.enter_async_context(visitor.ws_connect("/ws/run"))
