@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
@@ -22,29 +21,11 @@ from codex_ws.web.keys import REDIS, SETTINGS
 from sandbox import Engine
 from tests.conftest import assert_nothing_left
 
-from .conftest import Client, SignUp, assert_error, make_settings, start_client
+from .addresses import from_address, server
+from .conftest import SignUp, assert_error
 
 LONG_RUN = "import time\nprint('holding', flush=True)\ntime.sleep(25)"
 QUEUE_WAIT_SECONDS = 3.0
-
-
-@asynccontextmanager
-async def server(**changes: Any) -> AsyncIterator[Client]:
-    client = await start_client(make_settings(**changes))
-    try:
-        yield client
-    finally:
-        await client.close()
-
-
-@asynccontextmanager
-async def from_address(client: Client, address: str) -> AsyncIterator[aiohttp.ClientSession]:
-    """A session to `client`'s server whose connections come from `address`."""
-    connector = aiohttp.TCPConnector(local_addr=(address, 0))
-    async with aiohttp.ClientSession(
-        base_url=str(client.make_url("/")), connector=connector
-    ) as http:
-        yield http
 
 
 async def _start(ws: aiohttp.ClientWebSocketResponse, code: str = LONG_RUN) -> dict[str, Any]:

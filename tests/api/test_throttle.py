@@ -12,8 +12,6 @@ import asyncio
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -21,29 +19,10 @@ import bcrypt
 
 from codex_ws.store.accounts import BCRYPT_ROUNDS, DUMMY_HASH
 
-from .conftest import Account, Client, SignUp, make_settings, start_client
+from .addresses import from_address, server
+from .conftest import Account, SignUp
 
 PASSWORD = "correct horse"
-
-
-@asynccontextmanager
-async def server(**changes: Any) -> AsyncIterator[Client]:
-    """A server of its own with `changes` to the test settings."""
-    client = await start_client(make_settings(**changes))
-    try:
-        yield client
-    finally:
-        await client.close()
-
-
-@asynccontextmanager
-async def from_address(client: Client, address: str) -> AsyncIterator[aiohttp.ClientSession]:
-    """A session to `client`'s server whose connections come from `address`."""
-    connector = aiohttp.TCPConnector(local_addr=(address, 0))
-    async with aiohttp.ClientSession(
-        base_url=str(client.make_url("/")), connector=connector
-    ) as http:
-        yield http
 
 
 async def _answer(response: aiohttp.ClientResponse) -> tuple[int, dict[str, Any], str | None]:
