@@ -86,8 +86,10 @@ async def grade(
     *,
     container_slot: ContainerSlot,
     time_budget: float,
+    cases_at_once: int = CASES_AT_ONCE,
 ) -> Verdict:
-    """Compile once, then run every case (a few at a time) within `time_budget` seconds."""
+    """Compile once, then run every case (`cases_at_once` at a time) within `time_budget`
+    seconds."""
     cases = exercise.cases
     async with container_slot():
         build = await engine.build(checked)
@@ -98,7 +100,7 @@ async def grade(
             build.compile_output,
         )
 
-    gate = asyncio.Semaphore(CASES_AT_ONCE)
+    gate = asyncio.Semaphore(cases_at_once)
 
     async def run_case(index: int, case: TestCase) -> CaseVerdict:
         async with gate, container_slot():

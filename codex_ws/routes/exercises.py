@@ -52,8 +52,10 @@ async def validate(request: web.Request) -> web.Response:
     )
     exercise = await request.app[EXERCISES].find(key)
     caller = caller_of(request, identity)
+    # Two cases at a time, or one where the caller may hold only one container at once.
+    at_once = min(containers_at_once(exercise), services.admission.most_at_once(caller.quota))
     async with services.admission.caller(
-        caller.quota, containers=containers_at_once(exercise), cost=runs_counted(exercise)
+        caller.quota, containers=at_once, cost=runs_counted(exercise)
     ):
         verdict = await services.drain.run(
             grade(
@@ -62,6 +64,7 @@ async def validate(request: web.Request) -> web.Response:
                 checked,
                 container_slot=services.admission.container,
                 time_budget=request.app[SETTINGS].validation_seconds,
+                cases_at_once=at_once,
             )
         )
     if identity is not None:

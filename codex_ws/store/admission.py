@@ -209,6 +209,10 @@ class Admission:
 
     # -- concurrent runs per caller, per address, anonymous ---------------------------------
 
+    def most_at_once(self, quota: Quota) -> int:
+        """The most containers one run of this caller may ever hold at once."""
+        return min(lease.limit for lease in self._leases_of(quota))
+
     def _leases_of(self, quota: Quota) -> list[_Lease]:
         leases = [
             _Lease(

@@ -63,6 +63,9 @@ async def test_without_redis_the_shares_are_kept_per_process() -> None:
         anonymous_share=1,
     )
     try:
+        # A validation runs as many cases at once as the smallest of its sets allows.
+        assert admission.most_at_once(_quota("user:a", "192.0.2.1")) == 2
+        assert admission.most_at_once(_quota("ip:192.0.2.9", "192.0.2.9", anonymous=True)) == 1
         async with (
             admission.caller(_quota("user:a", "192.0.2.1")),
             admission.caller(_quota("user:b", "192.0.2.1"), containers=2),
