@@ -109,6 +109,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     )
     app[REDIS] = client
     app[ADMISSION_REDIS] = limits
+    password_places = settings.password_threads + settings.password_queue
     app[THROTTLE] = Throttle(
         limits,
         prefix=settings.redis_prefix,
@@ -116,6 +117,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         failures_per_account=settings.login_failures_per_account,
         failures_per_address=settings.login_failures_per_address,
         max_delay_seconds=settings.login_max_delay_seconds,
+        # Half the places of the password checks at most, so that another address finds one.
+        checks_at_once_per_address=max(1, password_places // 2),
     )
     yield
     await limits.aclose(close_connection_pool=True)

@@ -107,6 +107,7 @@ class Throttle:
         failures_per_account: int,
         failures_per_address: int,
         max_delay_seconds: int,
+        checks_at_once_per_address: int = 1,
     ) -> None:
         self._redis = client
         self._prefix = prefix
@@ -119,6 +120,10 @@ class Throttle:
         self._take_back = client.register_script(_TAKE_BACK)
         self._local_counts: dict[str, deque[float]] = {}
         self._local_failures: dict[str, _Failures] = {}
+        # Sign-ins of each address being checked now in this process: one address may not take
+        # every place in the queue of password checks.
+        self._checks_at_once = checks_at_once_per_address
+        self._checking: dict[str, int] = {}
         self._redis_down = False
 
     # -- registrations ----------------------------------------------------------------------
@@ -159,13 +164,33 @@ class Throttle:
     @asynccontextmanager
     async def login(self, email: str, address: str | None) -> AsyncIterator[None]:
         """Around one sign-in attempt: `rate_limited` while the account or the address must
-        wait. The attempt counts as a failure unless the block ends without an error (a
+        wait, or while as many sign-ins of the address are being checked in this process as it
+        may have. The attempt counts as a failure unless the block ends without an error (a
         success: the account's count starts again) or with another error than `unauthorized`
         (the database down, the password queue full: it is taken back)."""
+        network = network_of(address)
+        if self._checking.get(network, 0) >= self._checks_at_once:
+            raise ServiceError(
+                Code.RATE_LIMITED,
+                "Other sign-ins from your address are being checked "
+                f"({self._checks_at_once} at once at most); try again in 1 s",
+                retry_after=1,
+            )
+        self._checking[network] = self._checking.get(network, 0) + 1
+        try:
+            async with self._counted(email, network):
+                yield
+        finally:
+            self._checking[network] -= 1
+            if not self._checking[network]:
+                del self._checking[network]
+
+    @asynccontextmanager
+    async def _counted(self, email: str, network: str) -> AsyncIterator[None]:
         digest = hashlib.sha256(email.strip().lower().encode(errors="replace")).hexdigest()
         keys = [
             f"{self._prefix}:login:account:{digest[:32]}",
-            f"{self._prefix}:login:address:{network_of(address)}",
+            f"{self._prefix}:login:address:{network}",
         ]
         wait, local = await self._begin(keys)
         if wait > 0:
