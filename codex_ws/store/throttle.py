@@ -248,7 +248,7 @@ class Throttle:
             entry.n += 1
             entry.last = now
             if entry.n > free:
-                entry.until = now + min(self._max_delay, 2 ** (entry.n - free - 1))
+                entry.until = now + min(self._max_delay, 2 ** min(entry.n - free - 1, 40))
         self._trim(self._local_failures)
         return 0.0
 
