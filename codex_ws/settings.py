@@ -112,8 +112,11 @@ class Share:
     count: int = 0
     percent: float = 0.0
 
-    def of(self, slots: int) -> int:
-        """How many of `slots` this is: a percentage rounds down, but is never less than 1."""
+    def of(self, slots: int) -> int | None:
+        """How many of `slots` this is: a percentage rounds down, but is never less than 1;
+        None for all of them (`100%`: no cap, on this process or on all of them together)."""
+        if self.percent >= 100:
+            return None
         if self.percent:
             return max(1, int(slots * self.percent / 100))
         return self.count

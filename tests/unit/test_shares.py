@@ -21,7 +21,8 @@ def test_a_share_is_a_count_or_a_percentage_of_the_run_slots() -> None:
     assert settings.max_share_per_address == Share(count=4)
     assert (settings.max_share_per_address.of(100), settings.anonymous_share.of(100)) == (4, 12)
     assert Share(percent=25).of(2) == 1  # never none at all
-    assert Share(percent=100).of(11) == 11
+    assert Share(percent=100).of(11) is None  # no cap at all
+    assert Share(count=11).of(11) == 11
     defaults = Settings.from_env(ENV)
     assert (str(defaults.max_share_per_address), str(defaults.anonymous_share)) == ("50%", "25%")
     for bad in ("0", "0%", "150%", "half", "-3"):
