@@ -41,6 +41,9 @@ BASE_ENV = {
     "CODEX_RUNS_PER_MINUTE_ANONYMOUS": "100000",
     "CODEX_CONCURRENT_RUNS_PER_USER": "1000",
     "CODEX_MAX_CONNECTIONS_PER_IP": "0",
+    # Every bench client comes from one address.
+    "CODEX_MAX_SHARE_PER_ADDRESS": "100%",
+    "CODEX_ANONYMOUS_SHARE": "100%",
 }
 
 

@@ -14,12 +14,13 @@ from .domain.draining import Drain
 from .domain.tokens import Tokens
 from .routes import auth, docs, execute, exercises, health, pages, sessions
 from .settings import Settings
-from .store.accounts import Accounts
+from .store.accounts import Accounts, PasswordWork
 from .store.admission import Admission
 from .store.db import create_pool, migrate
 from .store.exercises import Exercises
 from .store.history import History
 from .store.sessions import SessionHub
+from .store.throttle import Throttle
 from .web.keys import (
     ACCOUNTS,
     ADMISSION,
@@ -33,6 +34,7 @@ from .web.keys import (
     SESSIONS,
     SETTINGS,
     SOCKETS,
+    THROTTLE,
     TOKENS,
 )
 from .web.middleware import error_middleware
@@ -68,13 +70,16 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _postgres(app: web.Application) -> AsyncIterator[None]:
-    pool = await create_pool(app[SETTINGS].database_url)
+    settings = app[SETTINGS]
+    pool = await create_pool(settings.database_url)
     await migrate(pool)
     app[PG_POOL] = pool
-    app[ACCOUNTS] = Accounts(pool)
+    passwords = PasswordWork(settings.password_threads, settings.password_queue)
+    app[ACCOUNTS] = Accounts(pool, passwords)
     app[EXERCISES] = Exercises(pool)
     app[HISTORY] = History(pool)
     yield
+    passwords.close()
     await pool.close()
 
 
@@ -104,6 +109,17 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     )
     app[REDIS] = client
     app[ADMISSION_REDIS] = limits
+    password_places = settings.password_threads + settings.password_queue
+    app[THROTTLE] = Throttle(
+        limits,
+        prefix=settings.redis_prefix,
+        registrations_per_hour=settings.registrations_per_hour,
+        failures_per_account=settings.login_failures_per_account,
+        failures_per_address=settings.login_failures_per_address,
+        max_delay_seconds=settings.login_max_delay_seconds,
+        # Half the places of the password checks at most, so that another address finds one.
+        checks_at_once_per_address=max(1, password_places // 2),
+    )
     yield
     await limits.aclose(close_connection_pool=True)
     await client.aclose()
@@ -136,6 +152,8 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
         owner=str(engine.owner),
         prefix=settings.redis_prefix,
+        address_share=settings.max_share_per_address.of(settings.max_containers - warm),
+        anonymous_share=settings.anonymous_share.of(settings.max_containers - warm),
     )
     await app[ADMISSION].free_leases_left_behind()
     await app[EXERCISES].seed(engine.languages.ids)

@@ -106,6 +106,43 @@ def _pool_sizes(name: str, raw: str) -> dict[str, int]:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """A part of one process's run slots: a count of them, or a percentage (`50%`)."""
+
+    count: int = 0
+    percent: float = 0.0
+
+    def of(self, slots: int) -> int | None:
+        """How many of `slots` this is: a percentage rounds down, but is never less than 1;
+        None for all of them (`100%`: no cap, on this process or on all of them together)."""
+        if self.percent >= 100:
+            return None
+        if self.percent:
+            return max(1, int(slots * self.percent / 100))
+        return self.count
+
+    def __str__(self) -> str:
+        return f"{self.percent:g}%" if self.percent else str(self.count)
+
+
+def _share(name: str, raw: str) -> Share:
+    text = raw.strip()
+    try:
+        if text.endswith("%"):
+            percent = float(text[:-1])
+            if 0 < percent <= 100:
+                return Share(percent=percent)
+        elif int(text) >= 1:
+            return Share(count=int(text))
+    except ValueError:
+        pass
+    raise SettingsError(
+        f"{name} must be a count of sandboxes (at least 1) or a percentage of them from 0 "
+        f"to 100 (like 50%), got {raw!r}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     """One setting: where it lands, the variable it is read from, how, and its default."""
 
@@ -139,6 +176,13 @@ TABLE: tuple[Setting, ...] = (
     Setting("redis_url", "CODEX_REDIS_URL", _secret, Secret(DEFAULT_REDIS_URL)),
     Setting("redis_prefix", "CODEX_REDIS_PREFIX", _text, "codex"),
     Setting("allowed_origins", "CODEX_ALLOWED_ORIGINS", _origins, ()),
+    # Accounts
+    Setting("registrations_per_hour", "CODEX_REGISTRATIONS_PER_HOUR", _integer, 50, 1),
+    Setting("login_failures_per_account", "CODEX_LOGIN_FAILURES_PER_ACCOUNT", _integer, 5, 1),
+    Setting("login_failures_per_address", "CODEX_LOGIN_FAILURES_PER_ADDRESS", _integer, 50, 1),
+    Setting("login_max_delay_seconds", "CODEX_LOGIN_MAX_DELAY_SECONDS", _integer, 900, 1),
+    Setting("password_threads", "CODEX_PASSWORD_THREADS", _integer, 2, 1),
+    Setting("password_queue", "CODEX_PASSWORD_QUEUE", _integer, 16, 0),
     Setting("max_body_bytes", "CODEX_MAX_BODY_BYTES", _integer, 4 << 20, 1024),
     Setting("ws_max_message_bytes", "CODEX_WS_MAX_MESSAGE_BYTES", _integer, 256 << 10, 1024),
     Setting("header_timeout_seconds", "CODEX_HEADER_TIMEOUT_SECONDS", _number, 10.0, 1),
@@ -151,6 +195,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("runs_per_minute", "CODEX_RUNS_PER_MINUTE", _integer, 60, 1),
     Setting("runs_per_minute_anonymous", "CODEX_RUNS_PER_MINUTE_ANONYMOUS", _integer, 30, 1),
     Setting("concurrent_runs_per_user", "CODEX_CONCURRENT_RUNS_PER_USER", _integer, 3, 1),
+    Setting("max_share_per_address", "CODEX_MAX_SHARE_PER_ADDRESS", _share, Share(percent=50)),
+    Setting("anonymous_share", "CODEX_ANONYMOUS_SHARE", _share, Share(percent=25)),
     Setting("max_containers", "CODEX_MAX_CONTAINERS", _integer, 16, 1),
     Setting("queue_wait_seconds", "CODEX_QUEUE_WAIT_SECONDS", _number, 5.0, 0),
     Setting("validation_seconds", "CODEX_VALIDATION_SECONDS", _number, 60.0, 1),
@@ -206,6 +252,12 @@ class Settings:
     redis_url: Secret
     redis_prefix: str
     allowed_origins: tuple[str, ...]
+    registrations_per_hour: int
+    login_failures_per_account: int
+    login_failures_per_address: int
+    login_max_delay_seconds: int
+    password_threads: int
+    password_queue: int
     max_body_bytes: int
     ws_max_message_bytes: int
     header_timeout_seconds: float
@@ -217,6 +269,8 @@ class Settings:
     runs_per_minute: int
     runs_per_minute_anonymous: int
     concurrent_runs_per_user: int
+    max_share_per_address: Share
+    anonymous_share: Share
     max_containers: int
     queue_wait_seconds: float
     validation_seconds: float

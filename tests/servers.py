@@ -22,6 +22,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Every test client comes from 127.0.0.1: the limits per address are out of the way unless a
+# test sets them.
+ONE_ADDRESS_LIMITS = {
+    "CODEX_MAX_SHARE_PER_ADDRESS": "100%",
+    "CODEX_ANONYMOUS_SHARE": "100%",
+    "CODEX_REGISTRATIONS_PER_HOUR": "100000",
+    "CODEX_LOGIN_FAILURES_PER_ADDRESS": "100000",
+}
+
+
 def start_server(
     env: Mapping[str, str],
     log: IO[bytes] | None = None,
@@ -35,7 +45,9 @@ def start_server(
     command = [CODEX_WS, "serve", "--host", host, "--port", str(port)]
     if open_files is not None:
         command = ["prlimit", f"--nofile={open_files[0]}:{open_files[1]}", *command]
-    process = subprocess.Popen(command, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(
+        command, env=ONE_ADDRESS_LIMITS | dict(env), stdout=subprocess.DEVNULL, stderr=log
+    )
     return process, f"http://127.0.0.1:{port}"
 
 

@@ -16,6 +16,16 @@ ContainerSlot = Callable[[], AbstractAsyncContextManager[None]]
 CASES_AT_ONCE = 2
 
 
+def containers_at_once(exercise: Exercise) -> int:
+    """The most containers a validation of `exercise` has at once (its compile runs alone)."""
+    return max(1, min(CASES_AT_ONCE, len(exercise.cases)))
+
+
+def runs_counted(exercise: Exercise) -> int:
+    """What a validation counts against the runs a minute: its compile, and each case."""
+    return 1 + len(exercise.cases)
+
+
 def _lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1]:
@@ -76,8 +86,10 @@ async def grade(
     *,
     container_slot: ContainerSlot,
     time_budget: float,
+    cases_at_once: int = CASES_AT_ONCE,
 ) -> Verdict:
-    """Compile once, then run every case (a few at a time) within `time_budget` seconds."""
+    """Compile once, then run every case (`cases_at_once` at a time) within `time_budget`
+    seconds."""
     cases = exercise.cases
     async with container_slot():
         build = await engine.build(checked)
@@ -88,7 +100,7 @@ async def grade(
             build.compile_output,
         )
 
-    gate = asyncio.Semaphore(CASES_AT_ONCE)
+    gate = asyncio.Semaphore(cases_at_once)
 
     async def run_case(index: int, case: TestCase) -> CaseVerdict:
         async with gate, container_slot():

@@ -13,7 +13,7 @@ from ..errors import Code, ServiceError
 from ..store.accounts import MAX_PASSWORD_BYTES
 from ..web import body
 from ..web.auth import required_identity
-from ..web.keys import ACCOUNTS, SETTINGS, TOKENS
+from ..web.keys import ACCOUNTS, SETTINGS, THROTTLE, TOKENS
 from ..web.shapes import signed_in_json, user_json
 
 
@@ -51,6 +51,7 @@ async def register(request: web.Request) -> web.Response:
     if not name:
         raise ServiceError(Code.INVALID_REQUEST, "'name' must not be empty")
     role = _role(body.optional_string(data, "role", "student"))
+    await request.app[THROTTLE].registration(request.remote)
     if role == "teacher":
         expected = request.app[SETTINGS].teacher_code
         given = body.optional_string(data, "teacherCode")
@@ -64,7 +65,8 @@ async def login(request: web.Request) -> web.Response:
     data = await body.json_object(request)
     email = body.string(data, "email", max_length=254).strip()
     password = body.string(data, "password", max_length=1024)
-    user = await request.app[ACCOUNTS].authenticate(email, password)
+    async with request.app[THROTTLE].login(email, request.remote):
+        user = await request.app[ACCOUNTS].authenticate(email, password)
     return _signed_in(request, user)
 
 

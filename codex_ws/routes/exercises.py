@@ -7,7 +7,7 @@ from aiohttp import web
 from sandbox import check_run
 
 from ..domain.exercises import parse_draft
-from ..domain.grading import grade
+from ..domain.grading import containers_at_once, grade, runs_counted
 from ..errors import Code, ServiceError
 from ..web import body
 from ..web.auth import optional_identity, required_teacher
@@ -52,7 +52,11 @@ async def validate(request: web.Request) -> web.Response:
     )
     exercise = await request.app[EXERCISES].find(key)
     caller = caller_of(request, identity)
-    async with services.admission.caller(caller.quota):
+    # Two cases at a time, or one where the caller may hold only one container at once.
+    at_once = min(containers_at_once(exercise), services.admission.most_at_once(caller.quota))
+    async with services.admission.caller(
+        caller.quota, containers=at_once, cost=runs_counted(exercise)
+    ):
         verdict = await services.drain.run(
             grade(
                 engine,
@@ -60,6 +64,7 @@ async def validate(request: web.Request) -> web.Response:
                 checked,
                 container_slot=services.admission.container,
                 time_budget=request.app[SETTINGS].validation_seconds,
+                cases_at_once=at_once,
             )
         )
     if identity is not None:

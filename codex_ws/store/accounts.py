@@ -1,9 +1,17 @@
-"""User accounts: registration and sign-in against PostgreSQL, passwords under bcrypt."""
+"""User accounts: registration and sign-in against PostgreSQL, passwords under bcrypt.
+
+bcrypt runs on threads of its own with a bounded queue (`PasswordWork`), so that a flood of
+sign-ins can neither block the event loop nor take the threads runs and everything else use.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import asyncpg
 import bcrypt
@@ -13,41 +21,93 @@ from ..errors import Code, ServiceError
 
 BCRYPT_ROUNDS = 12
 MAX_PASSWORD_BYTES = 72  # bcrypt's own limit
+BUSY_RETRY_SECONDS = 1
+
+T = TypeVar("T")
 
 
 def _user(row: asyncpg.Record) -> User:
     return User(row["id"], row["email"], row["name"], row["role"], row["created_at"])
 
 
-# Compared against when the email is unknown, so both failures cost one bcrypt check.
-_DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(4))
+# Compared against when the email is unknown, so that both failures cost one bcrypt check of
+# the same cost (BCRYPT_ROUNDS) and take as long: the time of a sign-in tells nothing about
+# whether an account exists. The hash of a random password nobody kept.
+DUMMY_HASH = b"$2b$12$G5K49IAqAo97DsGXZ.lS9ewkyChhmEB5awUXkZIGnCFSKvW7h0OKC"
 
 
-async def hash_password(password: str) -> str:
-    hashed = await asyncio.to_thread(
-        bcrypt.hashpw, password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)
-    )
+class PasswordWork:
+    """bcrypt on `threads` threads of its own; `queue` more wait, and past that `busy`."""
+
+    def __init__(self, threads: int = 2, queue: int = 16) -> None:
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="bcrypt")
+        self._limit = threads + queue
+        self._pending = 0
+        self._lock = threading.Lock()  # released from the worker threads
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            if self._pending >= self._limit:
+                raise ServiceError(
+                    Code.BUSY,
+                    "Too many sign-ins and sign-ups are being checked at once; "
+                    f"try again in {BUSY_RETRY_SECONDS} s",
+                    retry_after=BUSY_RETRY_SECONDS,
+                )
+            self._pending += 1
+        try:
+            future = self._executor.submit(work, *args)
+        except BaseException:
+            self._finished()
+            raise
+        future.add_done_callback(self._finished)
+        # Cancelled while it waits (the client left): it leaves the queue.
+        return await asyncio.wrap_future(future)
+
+    def _finished(self, _: Future[Any] | None = None) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def hash_password(password: str, work: PasswordWork | None = None) -> str:
+    salt = bcrypt.gensalt(BCRYPT_ROUNDS)
+    if work is None:
+        hashed = await asyncio.to_thread(bcrypt.hashpw, password.encode(), salt)
+    else:
+        hashed = await work.run(bcrypt.hashpw, password.encode(), salt)
     return hashed.decode()
 
 
-async def check_password(password: str, hashed: str | bytes) -> bool:
+async def check_password(
+    password: str, hashed: str | bytes, work: PasswordWork | None = None
+) -> bool:
     secret = password.encode()
-    if len(secret) > MAX_PASSWORD_BYTES:
+    too_long = len(secret) > MAX_PASSWORD_BYTES
+    if too_long:
         # Registration refuses these, so none can match (and bcrypt refuses to check one).
-        return False
+        # Checked against the dummy all the same, so that this answer takes as long.
+        secret, hashed = secret[:MAX_PASSWORD_BYTES], DUMMY_HASH
     stored = hashed.encode() if isinstance(hashed, str) else hashed
-    return await asyncio.to_thread(bcrypt.checkpw, secret, stored)
+    if work is None:
+        matches = await asyncio.to_thread(bcrypt.checkpw, secret, stored)
+    else:
+        matches = await work.run(bcrypt.checkpw, secret, stored)
+    return matches and not too_long
 
 
 class Accounts:
     """The users table."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, passwords: PasswordWork | None = None) -> None:
         self.pool = pool
+        self.passwords = passwords or PasswordWork()
 
     async def register(self, email: str, password: str, name: str, role: Role) -> User:
         """A new account; `conflict` when the email is taken (in any letter case)."""
-        hashed = await hash_password(password)
+        hashed = await hash_password(password, self.passwords)
         try:
             row = await self.pool.fetchrow(
                 """INSERT INTO users (email, name, role, password_hash)
@@ -75,7 +135,9 @@ class Accounts:
                    FROM users WHERE lower(email) = lower($1)""",
                 email,
             )
-        matches = await check_password(password, row["password_hash"] if row else _DUMMY_HASH)
+        matches = await check_password(
+            password, row["password_hash"] if row else DUMMY_HASH, self.passwords
+        )
         if row is None or not matches:
             raise ServiceError(Code.UNAUTHORIZED, "Wrong email or password")
         return _user(row)

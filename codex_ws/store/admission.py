@@ -1,6 +1,11 @@
 """Who may start a run now: a rate per minute and a cap on concurrent runs per user (or IP),
 shared by every process through Redis, and a cap on this process's live containers.
 
+Besides its own cap, every run takes a lease on its client address, whose runs together hold at
+most the address's share of the sandboxes (so many accounts on one address cannot take them
+all), and an anonymous run one on the share set aside for anonymous runs. A run holds one lease
+per container it runs at once; a validation runs two.
+
 Counters in Redis expire by themselves, so a process that dies leaks nothing for long. When
 Redis does not answer, the same limits are kept per process until it is back.
 """
@@ -29,26 +34,40 @@ log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60
 
-# Runs started in the last minute, one member per run; answers {allowed, oldest start}.
+# Runs started in the last minute, one member per unit of cost; answers {allowed, the start
+# whose lapse makes room}. ARGV: now, window, limit, member, cost.
 _COUNT_RUN = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local cost = tonumber(ARGV[5])
+local over = redis.call('ZCARD', KEYS[1]) + cost - tonumber(ARGV[3])
+if over > 0 then
+    local oldest = redis.call('ZRANGE', KEYS[1], over - 1, over - 1, 'WITHSCORES')
     return {0, oldest[2]}
 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+for n = 1, cost do
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4] .. '/' .. n)
+end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {1, ARGV[1]}
 """
 
-_TAKE_LEASE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-    return 0
+# `count` leases on every key, or none: answers 0, or the (1-based) index of the key that is
+# full. ARGV: now, lapse, ttl, holder, count, then the limit of each key.
+_TAKE_LEASES = """
+local count = tonumber(ARGV[5])
+for i, key in ipairs(KEYS) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
+    if redis.call('ZCARD', key) + count > tonumber(ARGV[5 + i]) then
+        return i
+    end
 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
+for i, key in ipairs(KEYS) do
+    for n = 1, count do
+        redis.call('ZADD', key, ARGV[2], ARGV[4] .. '/' .. n)
+    end
+    redis.call('EXPIRE', key, ARGV[3])
+end
+return 0
 """
 
 
@@ -59,6 +78,27 @@ class Quota:
     key: str  # "user:<id>" or "ip:<address>"
     per_minute: int
     concurrent: int
+    # The client's address (domain.addresses.network_of): its runs share one part of the
+    # sandboxes, whoever is signed in. None: no address share (tests of one caller).
+    address: str | None = None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    """A set of leases with its cap, and what to tell a caller it refuses."""
+
+    key: str
+    limit: int
+    full: str  # said when a run is refused
+    room: str  # said when a run of several containers is refused
+    advice: str
+    retry_after: int
+
+    def refusal(self, containers: int) -> str:
+        if containers == 1:
+            return f"{self.full}; {self.advice}"
+        return f"{self.room}, and this needs {containers} at once; {self.advice}"
 
 
 class Admission:
@@ -73,6 +113,8 @@ class Admission:
         lease_seconds: int,
         owner: str,
         prefix: str = "codex",
+        address_share: int | None = None,
+        anonymous_share: int | None = None,
     ) -> None:
         self._redis = client
         self._owner = owner
@@ -80,7 +122,9 @@ class Admission:
         self._queue_wait = queue_wait_seconds
         self._lease_seconds = lease_seconds
         self._prefix = prefix
-        self._take_lease = client.register_script(_TAKE_LEASE)
+        self._address_share = address_share
+        self._anonymous_share = anonymous_share
+        self._take_leases = client.register_script(_TAKE_LEASES)
         self._count_run = client.register_script(_COUNT_RUN)
         self._local_rates: dict[str, deque[float]] = {}
         self._local_leases: dict[str, set[str]] = defaultdict(set)
@@ -95,15 +139,21 @@ class Admission:
             yield
 
     @asynccontextmanager
-    async def caller(self, quota: Quota) -> AsyncIterator[None]:
-        """Count a run against the caller's rate and hold one of their concurrent slots."""
-        await self._check_rate(quota)
-        lease = f"{self._owner} {uuid.uuid4().hex}"  # whose it is, for the next start
-        await self._acquire_lease(quota, lease)
+    async def caller(
+        self, quota: Quota, *, containers: int = 1, cost: int = 1
+    ) -> AsyncIterator[None]:
+        """Count `cost` runs against the caller's rate (at most the whole minute's), and hold a
+        lease per container the run has at once: on the caller, their address and, when
+        anonymous, the anonymous share."""
+        await self._check_rate(quota, min(cost, quota.per_minute))
+        holder = f"{self._owner} {uuid.uuid4().hex}"  # whose it is, for the next start
+        leases = self._leases_of(quota)
+        members = [f"{holder}/{n}" for n in range(1, containers + 1)]
+        await self._acquire_leases(leases, holder, members)
         try:
             yield
         finally:
-            await self._release_lease(quota, lease)
+            await self._release_leases(leases, members)
 
     @asynccontextmanager
     async def container(self) -> AsyncIterator[None]:
@@ -124,72 +174,136 @@ class Admission:
 
     # -- rate -------------------------------------------------------------------------
 
-    async def _check_rate(self, quota: Quota) -> None:
+    async def _check_rate(self, quota: Quota, cost: int) -> None:
         """A sliding minute: no burst of twice the rate across a window boundary."""
         now = time.time()
         key = f"{self._prefix}:rate:{quota.key}"
         try:
             allowed, oldest = await self._count_run(
-                keys=[key], args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex]
+                keys=[key],
+                args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex, cost],
             )
             await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
-            allowed, oldest = self._local_rate(quota, now)
+            allowed, oldest = self._local_rate(quota, now, cost)
         if not allowed:
             retry = max(1, math.ceil(float(oldest) + RATE_WINDOW_SECONDS - now))
+            counted = f" (this one counts as {cost})" if cost > 1 else ""
             raise ServiceError(
                 Code.RATE_LIMITED,
-                f"Too many runs: at most {quota.per_minute} a minute; try again in {retry} s",
+                f"Too many runs: at most {quota.per_minute} a minute{counted}; "
+                f"try again in {retry} s",
                 retry_after=retry,
             )
 
-    def _local_rate(self, quota: Quota, now: float) -> tuple[int, float]:
+    def _local_rate(self, quota: Quota, now: float, cost: int) -> tuple[int, float]:
         recent = self._local_rates.setdefault(quota.key, deque())
         while recent and recent[0] <= now - RATE_WINDOW_SECONDS:
             recent.popleft()
-        if len(recent) >= quota.per_minute:
-            return 0, recent[0]
-        recent.append(now)
+        over = len(recent) + cost - quota.per_minute
+        if over > 0:
+            return 0, recent[over - 1]
+        recent.extend([now] * cost)
         return 1, now
 
-    # -- concurrent runs per caller -----------------------------------------------------
+    # -- concurrent runs per caller, per address, anonymous ---------------------------------
 
-    async def _acquire_lease(self, quota: Quota, lease: str) -> None:
-        key = f"{self._prefix}:active:{quota.key}"
+    def most_at_once(self, quota: Quota) -> int:
+        """The most containers one run of this caller may ever hold at once."""
+        return min(lease.limit for lease in self._leases_of(quota))
+
+    def _leases_of(self, quota: Quota) -> list[_Lease]:
+        leases = [
+            _Lease(
+                f"{self._prefix}:active:{quota.key}",
+                quota.concurrent,
+                f"You already have {quota.concurrent} runs going",
+                f"You may have {quota.concurrent} runs going at once",
+                "wait for one to finish",
+                1,
+            )
+        ]
+        if quota.address is not None and self._address_share is not None:
+            leases.append(
+                _Lease(
+                    f"{self._prefix}:active:address:{quota.address}",
+                    self._address_share,
+                    f"Runs from your address already hold {_sandboxes(self._address_share)}, "
+                    "its share of them",
+                    f"Runs from your address may hold {_sandboxes(self._address_share)} at once",
+                    "wait for one of them to finish",
+                    2,
+                )
+            )
+        if quota.anonymous and self._anonymous_share is not None:
+            leases.append(
+                _Lease(
+                    f"{self._prefix}:active:anonymous",
+                    self._anonymous_share,
+                    f"Anonymous runs already hold the {_sandboxes(self._anonymous_share)} set "
+                    "aside for them",
+                    f"Anonymous runs may hold {_sandboxes(self._anonymous_share)} at once",
+                    "sign in, or try again in a few seconds",
+                    2,
+                )
+            )
+        return leases
+
+    async def _acquire_leases(self, leases: list[_Lease], holder: str, members: list[str]) -> None:
         now = time.time()
         try:
-            taken = await self._take_lease(
-                keys=[key],
-                args=[now, now + self._lease_seconds, quota.concurrent, lease, self._lease_seconds],
+            full = await self._take_leases(
+                keys=[lease.key for lease in leases],
+                args=[
+                    now,
+                    now + self._lease_seconds,
+                    self._lease_seconds,
+                    holder,
+                    len(members),
+                    *(lease.limit for lease in leases),
+                ],
             )
             await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
-            local = self._local_leases[quota.key]
-            taken = len(local) < quota.concurrent
-            if taken:
-                local.add(lease)
-        if not taken:
+            full = self._local_leases_taken(leases, members)
+        if full:
+            refused = leases[int(full) - 1]
             raise ServiceError(
                 Code.RATE_LIMITED,
-                f"You already have {quota.concurrent} runs going; wait for one to finish",
-                retry_after=1,
+                refused.refusal(len(members)),
+                retry_after=refused.retry_after,
             )
 
-    async def _release_lease(self, quota: Quota, lease: str) -> None:
-        local = self._local_leases.get(quota.key)
-        if local is not None and lease in local:
-            local.discard(lease)
-            if not local:
-                del self._local_leases[quota.key]
+    def _local_leases_taken(self, leases: list[_Lease], members: list[str]) -> int:
+        for index, lease in enumerate(leases, 1):
+            if len(self._local_leases.get(lease.key, ())) + len(members) > lease.limit:
+                return index
+        for lease in leases:
+            self._local_leases[lease.key].update(members)
+        return 0
+
+    async def _release_leases(self, leases: list[_Lease], members: list[str]) -> None:
+        in_redis = []
+        for lease in leases:
+            local = self._local_leases.get(lease.key)
+            if local is not None and members[0] in local:
+                local.difference_update(members)
+                if not local:
+                    del self._local_leases[lease.key]
+            else:
+                in_redis.append(lease.key)
+        if not in_redis:
             return
-        key = f"{self._prefix}:active:{quota.key}"
         try:
-            await self._redis.zrem(key, lease)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in in_redis:
+                    pipe.zrem(key, *members)
+                await pipe.execute()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
-            self._unreleased.add((key, lease))
+            self._unreleased.update((key, member) for key in in_redis for member in members)
 
     async def free_leases_left_behind(self) -> int:
         """Release the leases that processes of this host held when they died.
@@ -233,6 +347,10 @@ class Admission:
                     await pipe.execute()
             except (RedisError, OSError):
                 self._unreleased |= unreleased
+
+
+def _sandboxes(count: int) -> str:
+    return "1 sandbox" if count == 1 else f"{count} sandboxes"
 
 
 def _holder_is_gone(lease: bytes) -> bool:

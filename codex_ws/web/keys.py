@@ -18,6 +18,7 @@ from ..store.admission import Admission
 from ..store.exercises import Exercises
 from ..store.history import History
 from ..store.sessions import SessionHub
+from ..store.throttle import Throttle
 from .outbox import Outbox
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -33,3 +34,4 @@ HISTORY = web.AppKey("history", History)
 SESSIONS = web.AppKey("sessions", SessionHub)
 SOCKETS = web.AppKey("sockets", weakref.WeakSet[Outbox])
 DRAIN = web.AppKey("drain", Drain)
+THROTTLE = web.AppKey("throttle", Throttle)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from sandbox import CheckedRun, Engine, RequestedLimits, check_run
 
+from ..domain.addresses import network_of
 from ..domain.draining import Drain
 from ..domain.tokens import Identity
 from ..errors import Code, ServiceError
@@ -60,11 +61,16 @@ class Caller:
 
 
 def caller_of(request: web.Request, identity: Identity | None) -> Caller:
-    """The caller's limits: per account when signed in, per address otherwise."""
+    """The caller's limits: per account when signed in, per address otherwise; every run also
+    counts toward its address's share of the sandboxes (and the anonymous share)."""
     settings = request.app[SETTINGS]
+    address = network_of(request.remote)
     if identity is not None:
         quota = Quota(
-            f"user:{identity.user_id}", settings.runs_per_minute, settings.concurrent_runs_per_user
+            f"user:{identity.user_id}",
+            settings.runs_per_minute,
+            settings.concurrent_runs_per_user,
+            address=address,
         )
     elif not settings.allow_anonymous:
         raise ServiceError(
@@ -72,9 +78,11 @@ def caller_of(request: web.Request, identity: Identity | None) -> Caller:
         )
     else:
         quota = Quota(
-            f"ip:{request.remote or 'unknown'}",
+            f"ip:{address}",
             settings.runs_per_minute_anonymous,
             settings.concurrent_runs_per_user,
+            address=address,
+            anonymous=True,
         )
     return Caller(identity, request.remote, quota)
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from codex_ws.app import create_app
-from codex_ws.settings import Secret, Settings
+from codex_ws.settings import Secret, Settings, Share
 
 TEACHER_CODE = "teach-" + secrets.token_hex(4)
 JWT_SECRET = secrets.token_urlsafe(32)
@@ -33,6 +33,11 @@ def make_settings(**changes: Any) -> Settings:
         runs_per_minute_anonymous=10_000,
         concurrent_runs_per_user=50,
         pool_sizes={},
+        # Every test client comes from 127.0.0.1 (tests of these limits set them).
+        max_share_per_address=Share(percent=100),
+        anonymous_share=Share(percent=100),
+        registrations_per_hour=100_000,
+        login_failures_per_address=100_000,
     )
     return dataclasses.replace(base, **changes)
 
