@@ -52,6 +52,10 @@ async def validate(request: web.Request) -> web.Response:
     )
     exercise = await request.app[EXERCISES].find(key)
     caller = caller_of(request, identity)
+    # Each validation tells one pass/fail bit per hidden case, and its time: few a minute.
+    await services.admission.count_validation(
+        caller.quota.key, request.app[SETTINGS].validations_per_minute
+    )
     async with services.admission.caller(caller.quota):
         verdict = await services.drain.run(
             grade(

@@ -124,31 +124,38 @@ class Admission:
 
     # -- rate -------------------------------------------------------------------------
 
+    async def count_validation(self, caller_key: str, per_minute: int) -> None:
+        """Count a validation against the caller's own rate of validations (apart from their
+        runs); `rate_limited` past it."""
+        await self._count(f"{self._prefix}:validations:{caller_key}", per_minute, "validations")
+
     async def _check_rate(self, quota: Quota) -> None:
+        await self._count(f"{self._prefix}:rate:{quota.key}", quota.per_minute, "runs")
+
+    async def _count(self, key: str, per_minute: int, what: str) -> None:
         """A sliding minute: no burst of twice the rate across a window boundary."""
         now = time.time()
-        key = f"{self._prefix}:rate:{quota.key}"
         try:
             allowed, oldest = await self._count_run(
-                keys=[key], args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex]
+                keys=[key], args=[now, RATE_WINDOW_SECONDS, per_minute, uuid.uuid4().hex]
             )
             await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
-            allowed, oldest = self._local_rate(quota, now)
+            allowed, oldest = self._local_rate(key, per_minute, now)
         if not allowed:
             retry = max(1, math.ceil(float(oldest) + RATE_WINDOW_SECONDS - now))
             raise ServiceError(
                 Code.RATE_LIMITED,
-                f"Too many runs: at most {quota.per_minute} a minute; try again in {retry} s",
+                f"Too many {what}: at most {per_minute} a minute; try again in {retry} s",
                 retry_after=retry,
             )
 
-    def _local_rate(self, quota: Quota, now: float) -> tuple[int, float]:
-        recent = self._local_rates.setdefault(quota.key, deque())
+    def _local_rate(self, key: str, per_minute: int, now: float) -> tuple[int, float]:
+        recent = self._local_rates.setdefault(key, deque())
         while recent and recent[0] <= now - RATE_WINDOW_SECONDS:
             recent.popleft()
-        if len(recent) >= quota.per_minute:
+        if len(recent) >= per_minute:
             return 0, recent[0]
         recent.append(now)
         return 1, now
