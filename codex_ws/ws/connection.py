@@ -29,7 +29,7 @@ CLOSE_NOT_FOUND = 4004
 CLOSE_RATE_LIMITED = 4429
 HEARTBEAT_SECONDS = 20.0
 # How long a connection opened without a token has to send its `auth` message.
-AUTH_SECONDS = 10.0
+AUTH_SECONDS = 5.0
 MAX_TOKEN_CHARS = 4096
 
 _CLOSE_CODE_OF = {
