@@ -63,8 +63,17 @@ export class Auth extends EventTarget {
     this.#set(answer.token, answer.user);
   }
 
-  signOut() {
+  /** Sign out here, and have the server revoke the token (`POST /api/auth/logout`), so that a
+   * copy of it left anywhere no longer works. */
+  async signOut() {
+    const token = this.token;
     this.#set(null, null);
+    if (!token || !this.api) return;
+    try {
+      await this.api.request("POST", "/api/auth/logout", undefined, { token });
+    } catch {
+      // Unreachable, or already revoked: it is gone from this browser either way.
+    }
   }
 
   /** The server refused the token (expired, revoked): sign out. */

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from .conftest import Account, Client, assert_error, make_settings, start_client
+from .test_openapi import assert_matches
 
 SESSION = "/ws/sessions/00000000-0000-0000-0000-000000000000/watch"
 
@@ -96,6 +97,7 @@ async def test_a_body_that_is_not_declared_json_is_refused(
     )
     error = await assert_error(response, 415, "unsupported_media_type")
     assert "Content-Type: application/json" in error["error"]
+    assert_matches(error, path, "post", 415)
 
 
 async def test_json_with_a_charset_is_json(client: Client) -> None:

@@ -23,6 +23,7 @@ from .conftest import (
     make_settings,
     start_client,
 )
+from .test_openapi import assert_matches
 
 Socket = aiohttp.ClientWebSocketResponse
 
@@ -225,3 +226,23 @@ async def test_a_watcher_signs_in_with_its_first_message(client: Client, teacher
     async with client.ws_connect(session) as ws:
         await ws.send_json({"type": "ping"})
         assert await _closed_with(ws) == 4001
+
+
+async def test_the_answers_match_the_document(client: Client, student: Account) -> None:
+    changed = await client.post(
+        "/api/auth/password",
+        headers=student.headers,
+        json={"currentPassword": "correct horse", "newPassword": "battery staple"},
+    )
+    assert_matches(await changed.json(), "/api/auth/password", "post", 200)
+    token = (await changed.json())["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    wrong = await client.post(
+        "/api/auth/password",
+        headers=headers,
+        json={"currentPassword": "not it at all", "newPassword": "battery staple"},
+    )
+    assert_matches(await wrong.json(), "/api/auth/password", "post", 403)
+    assert (await client.post("/api/auth/logout", headers=headers)).status == 204
+    again = await client.post("/api/auth/logout", headers=headers)
+    assert_matches(await again.json(), "/api/auth/logout", "post", 401)
