@@ -61,7 +61,7 @@ class Revocations:
                 identity.user_id,
                 identity.token_id or "",
             )
-        except UNAVAILABLE as exc:
+        except (*UNAVAILABLE, TimeoutError) as exc:  # down, or not answering a query
             if not self._database_down:
                 log.warning(
                     "PostgreSQL not answering (%s): tokens are checked against the revocations "

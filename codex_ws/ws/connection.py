@@ -98,12 +98,16 @@ class Connection:
         return None, message
 
     async def refuse(self, exc: Exception) -> None:
-        """Close an accepted connection with the close code of the error `exc` (one that is no
-        error of the contract is raised again, after the close)."""
+        """Close an accepted connection with the close code of the error `exc`; an error with
+        no close code of its own (`unavailable`) goes as an `error` message, then 1000. One
+        that is no error of the contract is raised again, after the close."""
         error = as_service_error(exc)
         try:
-            if error is not None:
+            if error is not None and error.code in _CLOSE_CODE_OF:
                 await self.outbox.close(*_close_of(error))
+            elif error is not None:
+                self.outbox.error(error)
+                await self.outbox.close(WSCloseCode.OK, b"")
         finally:
             await self.close()
         if error is None:
