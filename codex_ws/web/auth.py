@@ -80,13 +80,11 @@ async def revocation_middleware(request: web.Request, handler: Handler) -> web.S
 
 
 def _tokens_sent(request: web.Request) -> list[str]:
-    tokens = []
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        tokens.append(token.strip())
-    if request.query.get("token"):
-        tokens.append(request.query["token"])
-    return tokens
+    try:
+        header = bearer_token(request)
+    except ServiceError:
+        header = None  # refused where it is read
+    return [token for token in (header, request.query.get("token")) if token]
 
 
 def _revoked() -> ServiceError:
