@@ -1,6 +1,6 @@
 """Tokens and origins in a real browser: the pages keep the token out of every socket URL (it
-goes in the first message), "Sign out" revokes it at the server, and a page of another site
-cannot open a socket."""
+goes in the first message), "Sign out" revokes it at the server, changing the password signs
+the other devices out, and a page of another site cannot open a socket."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 
 from playwright.async_api import Page, WebSocket, expect
 
-from .conftest import NewPage, console, register, run_status, set_code
+from .conftest import PASSWORD, NewPage, console, register, run_status, set_code
 
 
 def _record_sockets(page: Page) -> tuple[list[str], list[str]]:
@@ -100,3 +100,34 @@ async def test_a_page_of_another_site_cannot_open_a_socket(
         socket,
     )
     assert code == 4003
+
+
+async def test_changing_the_password_signs_other_devices_out(new_page: NewPage) -> None:
+    page = await new_page()
+    await page.goto("/")
+    person = await register(page)
+    old = await page.evaluate("localStorage.getItem('codex-ws.token')")
+    other = await new_page()
+    await other.goto("/")
+    await other.evaluate("(token) => localStorage.setItem('codex-ws.token', token)", old)
+    await other.reload()
+    await expect(other.get_by_test_id("user-name")).to_have_text(person.name)
+
+    await page.get_by_role("button", name="Change password").click()
+    dialog = page.get_by_role("dialog", name="Change password")
+    await dialog.get_by_label("Current password").fill("not the password")
+    await dialog.get_by_label("New password").fill("a new passphrase")
+    await dialog.get_by_role("button", name="Change password").click()
+    await expect(dialog.get_by_role("alert")).to_have_text("That is not your current password.")
+    await dialog.get_by_label("Current password").fill(PASSWORD)
+    await dialog.get_by_role("button", name="Change password").click()
+    await expect(dialog).to_be_hidden()
+
+    # This page goes on with a new token; the old one, and the other device, are out.
+    await expect(page.get_by_test_id("user-name")).to_have_text(person.name)
+    new = await page.evaluate("localStorage.getItem('codex-ws.token')")
+    assert new and new != old
+    refused = await page.request.get("/api/auth/me", headers={"Authorization": f"Bearer {old}"})
+    assert refused.status == 401
+    await other.reload()
+    await expect(other.get_by_role("button", name="Sign in")).to_be_visible()
