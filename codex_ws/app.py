@@ -19,8 +19,10 @@ from .store.admission import Admission
 from .store.db import create_pool, migrate
 from .store.exercises import Exercises
 from .store.history import History
+from .store.revocations import Revocations
 from .store.sessions import SessionHub
 from .store.throttle import Throttle
+from .web.auth import revocation_middleware
 from .web.keys import (
     ACCOUNTS,
     ADMISSION,
@@ -31,6 +33,7 @@ from .web.keys import (
     HISTORY,
     PG_POOL,
     REDIS,
+    REVOCATIONS,
     SESSIONS,
     SETTINGS,
     SOCKETS,
@@ -46,7 +49,10 @@ ADMISSION_CONNECTIONS = 32
 
 def create_app(settings: Settings) -> web.Application:
     """A configured application; resources open on startup and close on cleanup."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        middlewares=[error_middleware, revocation_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
     app[SETTINGS] = settings
     app[TOKENS] = Tokens(settings.jwt_secret, settings.jwt_ttl_seconds)
     app[SOCKETS] = weakref.WeakSet()
@@ -76,6 +82,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[PG_POOL] = pool
     passwords = PasswordWork(settings.password_threads, settings.password_queue)
     app[ACCOUNTS] = Accounts(pool, passwords)
+    app[REVOCATIONS] = Revocations(pool)
     app[EXERCISES] = Exercises(pool)
     app[HISTORY] = History(pool)
     yield

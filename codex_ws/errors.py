@@ -43,6 +43,7 @@ class Code(StrEnum):
     CONFLICT = ("conflict", 409)
     ALREADY_RUNNING = ("already_running", 409)
     PAYLOAD_TOO_LARGE = ("payload_too_large", 413)
+    UNSUPPORTED_MEDIA_TYPE = ("unsupported_media_type", 415)
     RATE_LIMITED = ("rate_limited", 429, True)
     INTERNAL = ("internal", 500)
     BUSY = ("busy", 503, True)

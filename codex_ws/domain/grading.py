@@ -4,9 +4,10 @@ container, compare outputs line by line with trailing whitespace ignored."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from sandbox import CheckedRun, Engine, Result, RunStatus
 
@@ -14,6 +15,8 @@ from .exercises import Exercise, TestCase
 
 ContainerSlot = Callable[[], AbstractAsyncContextManager[None]]
 CASES_AT_ONCE = 2
+# The verdict's status when only hidden cases failed: how they failed is not said.
+HIDDEN_FAILED = "hidden_failed"
 
 
 def containers_at_once(exercise: Exercise) -> int:
@@ -56,6 +59,7 @@ class CaseVerdict:
 class Verdict:
     cases: tuple[CaseVerdict, ...]
     compile_output: str
+    compile_failed: bool = False
 
     @property
     def passed_count(self) -> int:
@@ -69,6 +73,16 @@ class Verdict:
     def status(self) -> str:
         """`accepted`, or the status of the first case that was not."""
         return next((c.status for c in self.cases if not c.passed), "accepted")
+
+    @property
+    def shown_status(self) -> str:
+        """The status the student is told: `accepted`; that of a failed compile (the same for
+        every case); that of the first public case that failed; else `hidden_failed`. How a
+        hidden case failed depends on its input, so it is never said."""
+        if self.passed or self.compile_failed:
+            return self.status
+        public = (c.status for c in self.cases if not c.passed and not c.case.hidden)
+        return next(public, HIDDEN_FAILED)
 
 
 def _case_verdict(index: int, case: TestCase, result: Result) -> CaseVerdict:
@@ -98,6 +112,7 @@ async def grade(
         return Verdict(
             tuple(CaseVerdict(i, case, status) for i, case in enumerate(cases)),
             build.compile_output,
+            compile_failed=True,
         )
 
     gate = asyncio.Semaphore(cases_at_once)
@@ -107,21 +122,40 @@ async def grade(
             result = await engine.execute(checked.with_stdin(case.input.encode()), build=build)
         return _case_verdict(index, case, result)
 
-    tasks = [asyncio.create_task(run_case(i, case)) for i, case in enumerate(cases)]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + time_budget
+    verdicts: dict[int, CaseVerdict] = {}
+    # The public cases first, the hidden ones once they are all over: what the student sees of
+    # a public case (its output, its time) cannot then depend on a hidden one beside it.
+    for hidden in (False, True):
+        batch = [(i, case) for i, case in enumerate(cases) if case.hidden == hidden]
+        if batch:
+            verdicts |= await _run_batch(batch, run_case, max(0.0, deadline - loop.time()))
+    return Verdict(tuple(verdicts[i] for i in range(len(cases))), build.compile_output)
+
+
+async def _run_batch(
+    batch: list[tuple[int, TestCase]],
+    run_case: Callable[[int, TestCase], Coroutine[Any, Any, CaseVerdict]],
+    time_budget: float,
+) -> dict[int, CaseVerdict]:
+    """Run cases at once (`run_case` limits how many); those still going after `time_budget`
+    seconds are `timeout`."""
+    tasks = [asyncio.create_task(run_case(i, case)) for i, case in batch]
     try:
         done, pending = await asyncio.wait(tasks, timeout=time_budget)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    verdicts = []
-    for index, (case, task) in enumerate(zip(cases, tasks, strict=True)):
+    verdicts = {}
+    for (index, case), task in zip(batch, tasks, strict=True):
         if task in done and task.exception() is None:
-            verdicts.append(task.result())
+            verdicts[index] = task.result()
         elif task in pending:
-            verdicts.append(CaseVerdict(index, case, "timeout"))
+            verdicts[index] = CaseVerdict(index, case, "timeout")
         else:
             error = task.exception()
             assert error is not None
             raise error
-    return Verdict(tuple(verdicts), build.compile_output)
+    return verdicts

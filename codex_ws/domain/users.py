@@ -18,3 +18,5 @@ class User:
     name: str  # what teachers see
     role: Role
     created_at: datetime
+    # Tokens carry the generation they were issued in; a password change moves to the next.
+    token_generation: int = 0

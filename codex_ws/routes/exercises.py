@@ -52,6 +52,10 @@ async def validate(request: web.Request) -> web.Response:
     )
     exercise = await request.app[EXERCISES].find(key)
     caller = caller_of(request, identity)
+    # Each validation tells one pass/fail bit per hidden case, and its time: few a minute.
+    await services.admission.count_validation(
+        caller.quota.key, request.app[SETTINGS].validations_per_minute
+    )
     # Two cases at a time, or one where the caller may hold only one container at once.
     at_once = min(containers_at_once(exercise), services.admission.most_at_once(caller.quota))
     async with services.admission.caller(

@@ -27,7 +27,14 @@ T = TypeVar("T")
 
 
 def _user(row: asyncpg.Record) -> User:
-    return User(row["id"], row["email"], row["name"], row["role"], row["created_at"])
+    return User(
+        row["id"],
+        row["email"],
+        row["name"],
+        row["role"],
+        row["created_at"],
+        row["token_generation"],
+    )
 
 
 # Compared against when the email is unknown, so that both failures cost one bcrypt check of
@@ -112,7 +119,7 @@ class Accounts:
             row = await self.pool.fetchrow(
                 """INSERT INTO users (email, name, role, password_hash)
                    VALUES ($1, $2, $3, $4)
-                   RETURNING id, email, name, role, created_at""",
+                   RETURNING id, email, name, role, created_at, token_generation""",
                 email,
                 name,
                 role,
@@ -131,7 +138,7 @@ class Accounts:
         row = None
         if "\x00" not in email:
             row = await self.pool.fetchrow(
-                """SELECT id, email, name, role, created_at, password_hash
+                """SELECT id, email, name, role, created_at, token_generation, password_hash
                    FROM users WHERE lower(email) = lower($1)""",
                 email,
             )
@@ -144,6 +151,26 @@ class Accounts:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         row = await self.pool.fetchrow(
-            "SELECT id, email, name, role, created_at FROM users WHERE id = $1", user_id
+            "SELECT id, email, name, role, created_at, token_generation FROM users WHERE id = $1",
+            user_id,
         )
         return _user(row) if row else None
+
+    async def change_password(self, user_id: uuid.UUID, current: str, new: str) -> User:
+        """Check `current`, store `new` and move the account to its next token generation, so
+        that every token issued before stops working. `forbidden` when `current` is wrong."""
+        stored = await self.pool.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)
+        if stored is None:
+            raise ServiceError(Code.UNAUTHORIZED, "This account no longer exists: sign in again")
+        if not await check_password(current, stored, self.passwords):
+            raise ServiceError(Code.FORBIDDEN, "The current password is not right: type it again")
+        row = await self.pool.fetchrow(
+            """UPDATE users SET password_hash = $2, token_generation = token_generation + 1
+               WHERE id = $1
+               RETURNING id, email, name, role, created_at, token_generation""",
+            user_id,
+            await hash_password(new, self.passwords),
+        )
+        if row is None:
+            raise ServiceError(Code.UNAUTHORIZED, "This account no longer exists: sign in again")
+        return _user(row)

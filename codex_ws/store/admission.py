@@ -174,34 +174,40 @@ class Admission:
 
     # -- rate -------------------------------------------------------------------------
 
+    async def count_validation(self, caller_key: str, per_minute: int) -> None:
+        """Count a validation against the caller's own rate of validations (apart from their
+        runs); `rate_limited` past it."""
+        await self._count(f"{self._prefix}:validations:{caller_key}", per_minute, "validations")
+
     async def _check_rate(self, quota: Quota, cost: int) -> None:
+        await self._count(f"{self._prefix}:rate:{quota.key}", quota.per_minute, "runs", cost)
+
+    async def _count(self, key: str, per_minute: int, what: str, cost: int = 1) -> None:
         """A sliding minute: no burst of twice the rate across a window boundary."""
         now = time.time()
-        key = f"{self._prefix}:rate:{quota.key}"
         try:
             allowed, oldest = await self._count_run(
                 keys=[key],
-                args=[now, RATE_WINDOW_SECONDS, quota.per_minute, uuid.uuid4().hex, cost],
+                args=[now, RATE_WINDOW_SECONDS, per_minute, uuid.uuid4().hex, cost],
             )
             await self._redis_back()
         except (RedisError, OSError) as exc:
             self._redis_lost(exc)
-            allowed, oldest = self._local_rate(quota, now, cost)
+            allowed, oldest = self._local_rate(key, per_minute, now, cost)
         if not allowed:
             retry = max(1, math.ceil(float(oldest) + RATE_WINDOW_SECONDS - now))
             counted = f" (this one counts as {cost})" if cost > 1 else ""
             raise ServiceError(
                 Code.RATE_LIMITED,
-                f"Too many runs: at most {quota.per_minute} a minute{counted}; "
-                f"try again in {retry} s",
+                f"Too many {what}: at most {per_minute} a minute{counted}; try again in {retry} s",
                 retry_after=retry,
             )
 
-    def _local_rate(self, quota: Quota, now: float, cost: int) -> tuple[int, float]:
-        recent = self._local_rates.setdefault(quota.key, deque())
+    def _local_rate(self, key: str, per_minute: int, now: float, cost: int) -> tuple[int, float]:
+        recent = self._local_rates.setdefault(key, deque())
         while recent and recent[0] <= now - RATE_WINDOW_SECONDS:
             recent.popleft()
-        over = len(recent) + cost - quota.per_minute
+        over = len(recent) + cost - per_minute
         if over > 0:
             return 0, recent[over - 1]
         recent.extend([now] * cost)

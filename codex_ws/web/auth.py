@@ -1,4 +1,5 @@
-"""Who a request is from: the bearer token (or `?token=` on WebSockets), checked."""
+"""Who a request is from: the bearer token (or `?token=` on WebSockets), checked, and not
+revoked (signed out, or its account's password changed since)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from aiohttp import web
 
 from ..domain.tokens import Identity
 from ..errors import Code, ServiceError
-from .keys import TOKENS
+from .keys import REVOCATIONS, TOKENS
+from .middleware import Handler
+
+# The tokens of a request that were found revoked (set by `revocation_middleware`).
+_REVOKED = web.RequestKey("codex_revoked_tokens", frozenset[str])
 
 
 def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | None:
@@ -26,7 +31,12 @@ def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | No
 def optional_identity(request: web.Request, *, allow_query: bool = False) -> Identity | None:
     """The caller, or None when no token was sent; a bad token is an error, never anonymous."""
     token = bearer_token(request, allow_query=allow_query)
-    return request.app[TOKENS].verify(token) if token is not None else None
+    if token is None:
+        return None
+    identity = request.app[TOKENS].verify(token)
+    if token in request.get(_REVOKED, frozenset()):
+        raise _revoked()
+    return identity
 
 
 def required_identity(request: web.Request, *, allow_query: bool = False) -> Identity:
@@ -41,3 +51,44 @@ def required_teacher(request: web.Request) -> Identity:
     if not identity.is_teacher:
         raise ServiceError(Code.FORBIDDEN, "Only teachers can do this")
     return identity
+
+
+async def identity_of(app: web.Application, token: str) -> Identity:
+    """The identity of a token sent in a message rather than with the request: checked, and
+    not revoked."""
+    identity = app[TOKENS].verify(token)
+    if await app[REVOCATIONS].is_revoked(identity):
+        raise _revoked()
+    return identity
+
+
+@web.middleware
+async def revocation_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Look up, before the handler runs, whether the tokens the request carries were revoked
+    (that needs PostgreSQL, which the synchronous identity functions above cannot ask)."""
+    revoked: set[str] = set()
+    for token in _tokens_sent(request):
+        try:
+            identity = request.app[TOKENS].verify(token)
+        except ServiceError:
+            continue  # refused as malformed, forged or expired where it is read
+        if await request.app[REVOCATIONS].is_revoked(identity):
+            revoked.add(token)
+    if revoked:
+        request[_REVOKED] = frozenset(revoked)
+    return await handler(request)
+
+
+def _tokens_sent(request: web.Request) -> list[str]:
+    try:
+        header = bearer_token(request)
+    except ServiceError:
+        header = None  # refused where it is read
+    return [token for token in (header, request.query.get("token")) if token]
+
+
+def _revoked() -> ServiceError:
+    return ServiceError(
+        Code.UNAUTHORIZED,
+        "This token no longer works (signed out, or the password changed): sign in again",
+    )

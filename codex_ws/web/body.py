@@ -36,7 +36,18 @@ def parse_json(raw: str | bytes, what: str = "The request body") -> Any:
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object (the app's `client_max_size` caps its size: 413)."""
+    """The body as a JSON object (the app's `client_max_size` caps its size: 413).
+
+    Only with `Content-Type: application/json`: a page of another site can send a cross-site
+    form or a "simple" request (`text/plain` and the like) without asking first, but not JSON.
+    """
+    if request.content_type != "application/json":
+        sent = request.headers.get("Content-Type")
+        raise ServiceError(
+            Code.UNSUPPORTED_MEDIA_TYPE,
+            "Send the body as JSON with the header 'Content-Type: application/json' "
+            + (f"(it came as {sent[:100]!r})" if sent else "(it came without a Content-Type)"),
+        )
     data = parse_json(await request.read())
     if not isinstance(data, dict):
         raise ServiceError(Code.INVALID_REQUEST, "The request body must be a JSON object")

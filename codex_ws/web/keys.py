@@ -17,6 +17,7 @@ from ..store.accounts import Accounts
 from ..store.admission import Admission
 from ..store.exercises import Exercises
 from ..store.history import History
+from ..store.revocations import Revocations
 from ..store.sessions import SessionHub
 from ..store.throttle import Throttle
 from .outbox import Outbox
@@ -29,6 +30,7 @@ ADMISSION_REDIS = web.AppKey("admission_redis", redis.Redis)
 TOKENS = web.AppKey("tokens", Tokens)
 ADMISSION = web.AppKey("admission", Admission)
 ACCOUNTS = web.AppKey("accounts", Accounts)
+REVOCATIONS = web.AppKey("revocations", Revocations)
 EXERCISES = web.AppKey("exercises", Exercises)
 HISTORY = web.AppKey("history", History)
 SESSIONS = web.AppKey("sessions", SessionHub)

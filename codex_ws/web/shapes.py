@@ -189,27 +189,25 @@ def exercise_json(exercise: Exercise) -> Json:
 
 
 def case_json(case: CaseVerdict) -> Json:
-    verdict: Json = {
-        "index": case.index,
-        "hidden": case.case.hidden,
-        "passed": case.passed,
-        "status": case.status,
-    }
+    """A case's verdict; of a hidden case, only whether it passed: its status, output and time
+    depend on its input, and a submission could spell the input out in them."""
+    verdict: Json = {"index": case.index, "hidden": case.case.hidden, "passed": case.passed}
     if not case.case.hidden:
         verdict |= {
+            "status": case.status,
             "input": case.case.input,
             "expected": case.case.output,
             "actual": case.actual,
             "stderr": case.stderr,
+            "durationMs": case.duration_ms,
         }
-    verdict["durationMs"] = case.duration_ms
     return verdict
 
 
 def verdict_json(verdict: Verdict) -> Json:
     return {
         "passed": verdict.passed,
-        "status": verdict.status,
+        "status": verdict.shown_status,
         "total": len(verdict.cases),
         "passedCount": verdict.passed_count,
         "compileOutput": verdict.compile_output,

@@ -14,8 +14,9 @@ from sandbox import SIGNALS, CheckedRun
 
 from ..errors import Code, ServiceError
 from ..web.auth import optional_identity
+from ..web.keys import SETTINGS
 from ..web.run_request import Caller, RunServices, caller_of, parse_run
-from .connection import Connection, Handler, Message, no_fields, refuse
+from .connection import Connection, Handler, Message, check_origin, no_fields, refuse
 from .live_run import LiveRun
 
 
@@ -103,13 +104,23 @@ class RunSocket:
 
 async def run_socket(request: web.Request) -> web.WebSocketResponse:
     try:
-        caller = caller_of(request, optional_identity(request, allow_query=True))
-    except ServiceError as exc:  # a bad token, or anonymous runs switched off
+        check_origin(request)
+        identity = optional_identity(request, allow_query=True)
+    except ServiceError as exc:  # a page of another site, or a bad token
         return await refuse(request, exc)
     connection = await Connection.accept(request)
+    first = None
+    try:
+        if identity is None:
+            anonymous = request.app[SETTINGS].allow_anonymous
+            identity, first = await connection.authenticate(request.app, required=not anonymous)
+        caller = caller_of(request, identity)
+    except Exception as exc:  # a bad token, or anonymous runs switched off
+        await connection.refuse(exc)
+        return connection.ws
     socket = RunSocket(connection, RunServices.of(request.app), caller)
     try:
-        await connection.serve(socket.handlers, unknown=_unknown)
+        await connection.serve(socket.handlers, unknown=_unknown, first=first)
     finally:
         try:
             await socket.close()

@@ -11,11 +11,11 @@ from ..domain.sessions import SessionInfo
 from ..errors import Code, ServiceError
 from ..store.sessions import SessionHub, SessionUnavailable
 from ..web.access import visible_session
-from ..web.auth import required_identity
+from ..web.auth import optional_identity
 from ..web.keys import SESSIONS
 from ..web.outbox import Outbox
 from ..web.shapes import snapshot_json
-from .connection import Connection, refuse
+from .connection import Connection, check_origin, refuse
 
 
 def _read_only(kind: str) -> ServiceError:
@@ -25,11 +25,21 @@ def _read_only(kind: str) -> ServiceError:
 async def watch_socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[SESSIONS]
     try:
-        identity = required_identity(request, allow_query=True)
-        session = await visible_session(hub, identity, request.match_info["id"])
+        check_origin(request)
+        identity = optional_identity(request, allow_query=True)
+        if identity is not None:
+            session = await visible_session(hub, identity, request.match_info["id"])
     except ServiceError as exc:
         return await refuse(request, exc)
     connection = await Connection.accept(request)
+    if identity is None:
+        try:
+            identity, _ = await connection.authenticate(request.app, required=True)
+            assert identity is not None
+            session = await visible_session(hub, identity, request.match_info["id"])
+        except Exception as exc:
+            await connection.refuse(exc)
+            return connection.ws
     follower = asyncio.create_task(_follow(hub, connection.outbox, session))
     try:
         # Reading stops once the session is over and the follower is done.

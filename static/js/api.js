@@ -69,12 +69,17 @@ export class Api {
   }
 }
 
-/** The WebSocket URL for `path` on this server, with the token as `?token=` when given. */
-export function socketUrl(path, token = null) {
+/** The WebSocket URL for `path` on this server. The token never goes in it (URLs end up in
+ * logs and error messages): send `authMessage(token)` first instead. */
+export function socketUrl(path) {
   const url = new URL(path, window.location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  if (token) url.searchParams.set("token", token);
   return url.href;
+}
+
+/** The first message of a socket opened by a signed-in user (null when signed out). */
+export function authMessage(token) {
+  return token ? { type: "auth", token } : null;
 }
 
 /** A sentence for an API failure, with the wait when the server asked for one. */

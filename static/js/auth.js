@@ -63,8 +63,24 @@ export class Auth extends EventTarget {
     this.#set(answer.token, answer.user);
   }
 
-  signOut() {
+  /** Sign out here, and have the server revoke the token (`POST /api/auth/logout`), so that a
+   * copy of it left anywhere no longer works. */
+  async signOut() {
+    const token = this.token;
     this.#set(null, null);
+    if (!token || !this.api) return;
+    try {
+      await this.api.request("POST", "/api/auth/logout", undefined, { token });
+    } catch {
+      // Unreachable, or already revoked: it is gone from this browser either way.
+    }
+  }
+
+  /** Change the password (`POST /api/auth/password`): every earlier token stops working,
+   * on every device; this page goes on with the new one. */
+  async changePassword(currentPassword, newPassword) {
+    const answer = await this.api.post("/api/auth/password", { currentPassword, newPassword });
+    this.#set(answer.token, answer.user);
   }
 
   /** The server refused the token (expired, revoked): sign out. */
@@ -303,8 +319,62 @@ function authMessage(error, mode) {
   return describeError(error);
 }
 
+/** The dialog that changes the password, which signs every other device out. */
+export class PasswordDialog {
+  /** @param {Auth} auth */
+  constructor(auth) {
+    this.auth = auth;
+    const id = `password-${++dialogCount}`;
+    this.current = h("input", { id: `${id}-current`, type: "password", autocomplete: "current-password", required: true });
+    this.next = h("input", { id: `${id}-new`, type: "password", autocomplete: "new-password", required: true, minlength: 8 });
+    this.error = h("p", { id: `${id}-error`, class: "form-error", role: "alert" });
+    this.submit = h("button", { type: "submit", class: "primary" }, "Change password");
+    this.form = h(
+      "form",
+      { method: "dialog", class: "auth-form", novalidate: true },
+      h("p", { class: "hint" }, "Every other device signed in to this account is signed out."),
+      h("div", { class: "field" }, h("label", { for: this.current.id }, "Current password"), this.current),
+      h("div", { class: "field" }, h("label", { for: this.next.id }, "New password"), this.next, h("p", { class: "hint" }, "At least 8 characters.")),
+      this.error,
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => this.dialog.close() }, "Cancel"), this.submit),
+    );
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.#submit();
+    });
+    this.dialog = h("dialog", { class: "auth-dialog", "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, "Change password"), this.form);
+    document.body.append(this.dialog);
+  }
+
+  open() {
+    this.form.reset();
+    this.error.textContent = "";
+    this.dialog.showModal();
+    this.current.focus();
+  }
+
+  async #submit() {
+    if (this.next.value.length < 8) {
+      this.error.textContent = "The new password needs at least 8 characters.";
+      this.next.focus();
+      return;
+    }
+    this.submit.disabled = true;
+    try {
+      await this.auth.changePassword(this.current.value, this.next.value);
+      this.dialog.close();
+    } catch (error) {
+      this.error.textContent =
+        error instanceof ApiError && error.code === "forbidden" ? "That is not your current password." : describeError(error);
+    } finally {
+      this.submit.disabled = false;
+    }
+  }
+}
+
 /** The header's account area: "Sign in" when signed out, the user and "Sign out" otherwise. */
 export function mountAccount(container, auth, dialog, { extraLinks = () => [] } = {}) {
+  let passwords = null;
   const render = () => {
     if (auth.signedIn) {
       const user = auth.user;
@@ -316,6 +386,7 @@ export function mountAccount(container, auth, dialog, { extraLinks = () => [] } 
           h("span", { class: "who-name", "data-testid": "user-name" }, user.name),
           h("span", { class: `role-badge role-${user.role}` }, user.role),
         ),
+        h("button", { type: "button", class: "ghost", onclick: () => (passwords ??= new PasswordDialog(auth)).open() }, "Change password"),
         h("button", { type: "button", class: "ghost", onclick: () => auth.signOut() }, "Sign out"),
       );
     } else {

@@ -173,14 +173,15 @@ export class ExercisesPanel extends EventTarget {
 
 function caseItem(result) {
   const number = result.index + 1;
-  const outcome = result.passed ? "passed" : `failed (${statusLabel(result.status)})`;
+  // A hidden test says only whether it passed: how it failed, and its time, would tell its input.
+  const outcome = result.passed ? "passed" : result.hidden ? "failed" : `failed (${statusLabel(result.status)})`;
   const title = result.hidden ? `Hidden test #${number}: ${outcome}` : `Test #${number}: ${outcome}`;
   const head = h(
     "span",
     { class: "case-title" },
     h("span", { class: "case-icon", "aria-hidden": "true" }, result.passed ? "✓" : "✗"),
     title,
-    h("span", { class: "muted" }, ` · ${duration(result.durationMs)}`),
+    result.hidden ? null : h("span", { class: "muted" }, ` · ${duration(result.durationMs)}`),
   );
   const tone = result.passed ? "good" : "bad";
   if (result.hidden) return h("li", { class: `case ${tone}`, dataset: { index: result.index } }, head);

@@ -11,6 +11,7 @@ const STATUS_LABELS = {
   internal_error: "Internal error",
   accepted: "Accepted",
   wrong_answer: "Wrong answer",
+  hidden_failed: "A hidden test failed",
 };
 
 export function statusLabel(status) {

@@ -1,6 +1,6 @@
 // The IDE page (`/`): editor, live runs, exercises and history, wired together.
 
-import { Api, describeError, socketUrl } from "./api.js";
+import { Api, authMessage, describeError, socketUrl } from "./api.js";
 import { Auth, AuthDialog, mountAccount } from "./auth.js";
 import { ConsoleView } from "./console.js";
 import { byId, h } from "./dom.js";
@@ -34,7 +34,8 @@ const editor = new CodeEditor(byId("editor"), {
 const workspace = new Workspace({ editor, select: byId("language"), label: byId("context-label") });
 const output = new ConsoleView(byId("console"));
 
-const socket = new ReconnectingSocket(() => socketUrl("/ws/run", auth.token), {
+const socket = new ReconnectingSocket(() => socketUrl("/ws/run"), {
+  hello: () => authMessage(auth.token),
   // 4001: the token was refused (or anonymous runs are off); 4003: not allowed. Retrying the
   // same thing would fail the same way: the page decides what to do instead.
   shouldReconnect: (event) => event.code !== 4001 && event.code !== 4003,
@@ -106,8 +107,8 @@ historyPanel.addEventListener("load", (event) => {
   editor.focus();
 });
 
-// A new identity needs a new connection (the token is checked at the handshake); a run in
-// progress is left to finish first.
+// A new identity needs a new connection (the token is checked by its first message); a run
+// in progress is left to finish first.
 let reconnectAfterRun = false;
 let knownToken = auth.token;
 

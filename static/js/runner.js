@@ -199,7 +199,9 @@ export class Runner extends EventTarget {
       this.#status("Disconnected", "bad");
       this.#finish();
     }
-    if (event.code === 1009) {
+    if (event.code === 4003) {
+      this.console.notice(`The server does not take runs from this page (${event.reason || "its address is not allowed"}). Open the IDE from the server's own address.`, "bad");
+    } else if (event.code === 1009) {
       this.console.notice("That message was too large for the server: send long input in smaller pieces.", "bad");
     } else if (event.code === 1008) {
       this.console.notice("The program printed faster than this page could read it.", "warn");

@@ -8,12 +8,17 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export class ReconnectingSocket extends EventTarget {
   /**
    * @param {() => string} url the URL to (re)connect to, asked anew every time
-   * @param {{shouldReconnect?: (event: CloseEvent) => boolean}} options
+   * @param {{
+   *   shouldReconnect?: (event: CloseEvent) => boolean,
+   *   hello?: () => (object|null),
+   * }} options `hello`: the message to send first on every connection (asked anew each time),
+   *   such as the `auth` message that signs it in; null for none
    */
-  constructor(url, { shouldReconnect = () => true } = {}) {
+  constructor(url, { shouldReconnect = () => true, hello = () => null } = {}) {
     super();
     this.url = url;
     this.shouldReconnect = shouldReconnect;
+    this.hello = hello;
     this.ws = null;
     this.state = "closed";
     this.attempt = 0;
@@ -59,6 +64,9 @@ export class ReconnectingSocket extends EventTarget {
     }, CONNECT_TIMEOUT_MS);
     ws.onopen = () => {
       clearTimeout(this.connectTimer);
+      // Before anything else: the server reads the first message as the sign-in.
+      const first = this.hello();
+      if (first) ws.send(JSON.stringify(first));
       this.attempt = 0;
       this.#setState("open");
       this.dispatchEvent(new Event("open"));

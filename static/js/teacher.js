@@ -1,7 +1,7 @@
 // The teacher view (`/teacher`): every session, live ones first, refreshed every few seconds;
 // one of them followed live over `/ws/sessions/{id}/watch` (or read back once it is over).
 
-import { Api, ApiError, describeError, socketUrl } from "./api.js";
+import { Api, ApiError, authMessage, describeError, socketUrl } from "./api.js";
 import { Auth, AuthDialog, mountAccount } from "./auth.js";
 import { ConsoleView } from "./console.js";
 import { byId, h, setLiveText } from "./dom.js";
@@ -171,7 +171,8 @@ class SessionWatch {
     this.sessionId = null;
     this.ended = false;
     this.retry = false;
-    this.socket = new ReconnectingSocket(() => socketUrl(`/ws/sessions/${encodeURIComponent(this.sessionId)}/watch`, auth.token), {
+    this.socket = new ReconnectingSocket(() => socketUrl(`/ws/sessions/${encodeURIComponent(this.sessionId)}/watch`), {
+      hello: () => authMessage(auth.token),
       shouldReconnect: (event) => this.retry || (!this.ended && ![1000, 4001, 4003, 4004].includes(event.code)),
     });
     this.socket.addEventListener("message", (event) => this.#onMessage(event.detail));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
 import time
 import uuid
@@ -15,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from codex_ws.app import create_app
-from codex_ws.settings import Secret, Settings, Share
+from codex_ws.settings import DEFAULT_DATABASE_URL, Secret, Settings, Share
 
 TEACHER_CODE = "teach-" + secrets.token_hex(4)
 JWT_SECRET = secrets.token_urlsafe(32)
@@ -26,11 +27,14 @@ Client = TestClient[Any, Any]
 def make_settings(**changes: Any) -> Settings:
     base = Settings.defaults(
         environment="test",
+        # The shared database unless the environment names another, as for a real server.
+        database_url=Secret(os.environ.get("CODEX_DATABASE_URL") or DEFAULT_DATABASE_URL),
         jwt_secret=Secret(JWT_SECRET),
         teacher_code=Secret(TEACHER_CODE),
         redis_prefix=f"codex-test-{secrets.token_hex(4)}",
         runs_per_minute=10_000,
         runs_per_minute_anonymous=10_000,
+        validations_per_minute=10_000,
         concurrent_runs_per_user=50,
         pool_sizes={},
         # Every test client comes from 127.0.0.1 (tests of these limits set them).

@@ -104,6 +104,7 @@ async def served(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> As
         "CODEX_REDIS_PREFIX": f"codex-test-{secrets.token_hex(4)}",
         "CODEX_RUNS_PER_MINUTE": "10000",
         "CODEX_RUNS_PER_MINUTE_ANONYMOUS": "10000",
+        "CODEX_VALIDATIONS_PER_MINUTE": "10000",
         "CODEX_CONCURRENT_RUNS_PER_USER": "50",
         "CODEX_POOL": "",
         "CODEX_LOG_LEVEL": "WARNING",

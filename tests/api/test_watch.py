@@ -138,8 +138,9 @@ async def test_who_may_watch(servers: list[str], http: aiohttp.ClientSession) ->
     owner = await _account(http, first, "student")
     other = await _account(http, first, "student")
     run_ws = await http.ws_connect(f"{first}/ws/run?token={owner['token']}")
+    # Long enough to outlast the refusals below (one waits 5 s for an `auth` message).
     await run_ws.send_json(
-        {"type": "run", "language": "python", "code": "import time\ntime.sleep(5)"}
+        {"type": "run", "language": "python", "code": "import time\ntime.sleep(20)"}
     )
     session_id = (await _receive(run_ws))["sessionId"]
     try:

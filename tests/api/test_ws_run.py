@@ -13,7 +13,7 @@ from sandbox import Engine
 from tests.conftest import assert_nothing_left
 
 from ..sandbox.programs import GREET, LANGUAGES
-from .conftest import Account, Client, assert_error, make_settings, start_client
+from .conftest import Account, Client, make_settings, start_client
 
 Socket = aiohttp.ClientWebSocketResponse
 
@@ -235,17 +235,10 @@ async def test_no_token_closes_with_4001_where_anonymous_runs_are_off() -> None:
 async def test_a_disallowed_origin_is_refused() -> None:
     client = await start_client(make_settings(allowed_origins=("https://ide.example",)))
     try:
-        response = await client.get(
-            "/ws/run",
-            headers={
-                "Origin": "https://evil.example",
-                "Upgrade": "websocket",
-                "Connection": "Upgrade",
-                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-                "Sec-WebSocket-Version": "13",
-            },
-        )
-        await assert_error(response, 403, "forbidden")
+        async with client.ws_connect("/ws/run", origin="https://evil.example") as ws:
+            async with asyncio.timeout(10):
+                await ws.receive()
+            assert ws.close_code == 4003
         async with client.ws_connect("/ws/run", origin="https://ide.example") as ws:
             await ws.send_json({"type": "ping"})
             assert await next_message(ws) == {"type": "pong"}

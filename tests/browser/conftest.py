@@ -55,6 +55,7 @@ def server_process() -> Iterator[str]:
         "CODEX_LOG_LEVEL": "WARNING",
         "CODEX_REDIS_PREFIX": f"codex-browser-{secrets.token_hex(4)}",
         "CODEX_RUNS_PER_MINUTE": "1000",
+        "CODEX_VALIDATIONS_PER_MINUTE": "1000",
     }
     process, base = start_server(env)
     try:

@@ -28,7 +28,7 @@ def shown(setting: Setting) -> str:
     if isinstance(value, dict):
         return ",".join(f"{language}={size}" for language, size in value.items())
     if value == ():
-        return "any"
+        return "none"
     if value == "":
         return "empty"
     return str(value)
