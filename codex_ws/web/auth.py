@@ -10,8 +10,9 @@ from ..errors import Code, ServiceError
 from .keys import REVOCATIONS, TOKENS
 from .middleware import Handler
 
-# The tokens of a request that were found revoked (set by `revocation_middleware`).
-_REVOKED = web.RequestKey("codex_revoked_tokens", frozenset[str])
+# The tokens a request carries, verified once by `revocation_middleware`: the identity of each
+# good one, or the error it gets (malformed, forged, expired or revoked).
+_CHECKED = web.RequestKey("codex_checked_tokens", dict[str, Identity | ServiceError])
 
 
 def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | None:
@@ -33,10 +34,13 @@ def optional_identity(request: web.Request, *, allow_query: bool = False) -> Ide
     token = bearer_token(request, allow_query=allow_query)
     if token is None:
         return None
-    identity = request.app[TOKENS].verify(token)
-    if token in request.get(_REVOKED, frozenset()):
-        raise _revoked()
-    return identity
+    known: dict[str, Identity | ServiceError] = request.get(_CHECKED, {})
+    checked = known.get(token)
+    if checked is None:
+        return request.app[TOKENS].verify(token)
+    if isinstance(checked, ServiceError):
+        raise checked
+    return checked
 
 
 def required_identity(request: web.Request, *, allow_query: bool = False) -> Identity:
@@ -66,16 +70,17 @@ async def identity_of(app: web.Application, token: str) -> Identity:
 async def revocation_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Look up, before the handler runs, whether the tokens the request carries were revoked
     (that needs PostgreSQL, which the synchronous identity functions above cannot ask)."""
-    revoked: set[str] = set()
+    checked: dict[str, Identity | ServiceError] = {}
     for token in _tokens_sent(request):
         try:
             identity = request.app[TOKENS].verify(token)
-        except ServiceError:
-            continue  # refused as malformed, forged or expired where it is read
-        if await request.app[REVOCATIONS].is_revoked(identity):
-            revoked.add(token)
-    if revoked:
-        request[_REVOKED] = frozenset(revoked)
+        except ServiceError as exc:
+            checked[token] = exc  # raised only where the token is read
+            continue
+        revoked = await request.app[REVOCATIONS].is_revoked(identity)
+        checked[token] = _revoked() if revoked else identity
+    if checked:
+        request[_CHECKED] = checked
     return await handler(request)
 
 
