@@ -85,11 +85,11 @@ class History:
     async def recent(self, user_id: uuid.UUID, limit: int, viewer: Identity) -> list[Execution]:
         """`user_id`'s newest runs that `viewer` may see (see store/classes.py)."""
         rows = await self.pool.fetch(
-            f"""SELECT id, source, language, code, status, exit_code, signal, timed_out,
-                       truncated, duration_ms, output, error, created_at
-                FROM executions
-                WHERE user_id = $1 AND {visible_sql(viewer, "user_id", "created_at", "$3")}
-                ORDER BY created_at DESC LIMIT $2""",
+            f"""SELECT x.id, x.source, x.language, x.code, x.status, x.exit_code, x.signal,
+                       x.timed_out, x.truncated, x.duration_ms, x.output, x.error, x.created_at
+                FROM executions x
+                WHERE x.user_id = $1 AND {visible_sql(viewer, "x.user_id", "x.created_at", "$3")}
+                ORDER BY x.created_at DESC LIMIT $2""",
             user_id,
             limit,
             viewer.user_id,
