@@ -12,10 +12,7 @@ from ..errors import Code, ServiceError
 from ..store.classes import Classes
 from ..store.sessions import SessionHub
 
-NOT_YOURS = (
-    "This belongs to someone who is not a student of a class you teach "
-    "(or did it before joining one)"
-)
+NOT_YOURS = "it is not the work of a student in a class you teach"
 
 
 async def may_see(classes: Classes, identity: Identity, owner: str | None, at: datetime) -> bool:

@@ -47,6 +47,14 @@ async def join(client: Client, student: Account, code: str) -> dict[str, Any]:
     return body
 
 
+async def enroll(client: Client, teacher: Account, *students: Account) -> dict[str, Any]:
+    """A new class of `teacher`'s that `students` join."""
+    made = await new_class(client, teacher)
+    for student in students:
+        await join(client, student, made["joinCode"])
+    return made
+
+
 async def message(ws: Socket, within: float = 30) -> dict[str, Any]:
     async with asyncio.timeout(within):
         received = await ws.receive()
@@ -77,6 +85,17 @@ async def run(client: Client, account: Account | None, code: str = "print('hi')"
         messages = await until(ws, "exit")
     started = next(m for m in messages if m["type"] == "started")
     return Ran(started["sessionId"], messages)
+
+
+async def settled(client: Client, owner: Account, session_id: str) -> dict[str, Any]:
+    """The session once its end is stored (milliseconds after its `exit` was sent)."""
+    async with asyncio.timeout(10):
+        while True:
+            response = await client.get(f"/api/sessions/{session_id}", headers=owner.headers)
+            body: dict[str, Any] = await response.json()
+            if body["state"] != "running":
+                return body
+            await asyncio.sleep(0.05)
 
 
 async def session_ids(client: Client, viewer: Account, query: str = "") -> set[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from .classroom import Socket, join, message, new_class, run, until
+from .classroom import Socket, join, message, new_class, run, settled, until
 from .conftest import Account, Client, SignUp
 
 WAITS = """print("name?", flush=True)
@@ -38,20 +38,30 @@ async def _closed_with(client: Client, path: str, code: int) -> None:
         assert ws.close_code == code
 
 
+async def test_only_the_class_teachers_watch_it(client: Client, sign_up: SignUp) -> None:
+    teacher, other_teacher = await sign_up("teacher"), await sign_up("teacher")
+    student = await sign_up("student")
+    the_class = await new_class(client, teacher)
+    await join(client, student, the_class["joinCode"])
+    watch = f"/ws/classes/{the_class['id']}/watch"
+    await _closed_with(client, f"{watch}?token={other_teacher.token}", 4003)
+    await _closed_with(client, f"{watch}?token={student.token}", 4003)
+    await _closed_with(client, f"/ws/classes/{uuid.uuid4()}/watch?token={teacher.token}", 4004)
+    await _closed_with(client, "/ws/classes/not-an-id/watch?token=" + teacher.token, 4004)
+
+
 async def test_the_class_watch_shows_each_student_as_it_happens(
     client: Client, sign_up: SignUp
 ) -> None:
-    teacher, other_teacher = await sign_up("teacher"), await sign_up("teacher")
+    teacher = await sign_up("teacher")
     the_class = await new_class(client, teacher)
     ran_before, quiet = await sign_up("student"), await sign_up("student")
     for student in (ran_before, quiet):
         await join(client, student, the_class["joinCode"])
     earlier = await run(client, ran_before, "import sys; sys.exit(3)")
+    await settled(client, ran_before, earlier.session_id)
 
     watch = f"/ws/classes/{the_class['id']}/watch"
-    await _closed_with(client, f"{watch}?token={other_teacher.token}", 4003)
-    await _closed_with(client, f"{watch}?token={ran_before.token}", 4003)
-    await _closed_with(client, f"/ws/classes/{uuid.uuid4()}/watch?token={teacher.token}", 4004)
 
     async with client.ws_connect(watch) as ws:
         await ws.send_json({"type": "auth", "token": teacher.token})
@@ -101,19 +111,7 @@ async def test_the_class_watch_shows_each_student_as_it_happens(
         assert checked["passed"] == 0 and checked["total"] > 0 and checked["solved"] is False
         assert checked["status"] != "accepted"
 
-        # One who leaves is seen no more.
-        response = await client.delete(
-            f"/api/classes/{the_class['id']}/students/{quiet.id}", headers=quiet.headers
-        )
-        assert response.status == 204
-        await next_of(ws, "student_left", quiet.id)
-        async with client.ws_connect(f"/ws/run?token={quiet.token}") as ide:
-            await ide.send_json({"type": "ping"})
-            assert (await message(ide))["type"] == "pong"
-            # Someone still in the class comes online after; the leaver's events never came.
-            async with client.ws_connect(f"/ws/run?token={ran_before.token}"):
-                event = await message(ws)
-                assert event == {"type": "student_online", "student": ran_before.id}
+        await _leaves_unseen(client, ws, the_class, quiet, ran_before)
 
     # A new snapshot has the validation as the newcomer's last verdict.
     async with client.ws_connect(f"{watch}?token={teacher.token}") as ws:
@@ -123,6 +121,24 @@ async def test_the_class_watch_shows_each_student_as_it_happens(
         verdict = students[newcomer.id]["lastVerdict"]
         assert verdict["kind"] == "validation" and verdict["exercise"]["slug"] == "reverse-string"
         assert verdict["passed"] == 0 and verdict["total"] > 0
+
+
+async def _leaves_unseen(
+    client: Client, ws: Socket, the_class: dict[str, Any], quiet: Account, stays: Account
+) -> None:
+    """`quiet` leaves: the watch says so, and sees nothing of them after."""
+    response = await client.delete(
+        f"/api/classes/{the_class['id']}/students/{quiet.id}", headers=quiet.headers
+    )
+    assert response.status == 204
+    await next_of(ws, "student_left", quiet.id)
+    async with client.ws_connect(f"/ws/run?token={quiet.token}") as ide:
+        await ide.send_json({"type": "ping"})
+        assert (await message(ide))["type"] == "pong"
+        # Someone still in the class comes online after; the leaver's events never came.
+        async with client.ws_connect(f"/ws/run?token={stays.token}"):
+            event = await message(ws)
+            assert event == {"type": "student_online", "student": stays.id}
 
 
 async def test_following_a_student_switches_to_each_new_run(
