@@ -8,20 +8,34 @@ import uuid
 from typing import Any
 
 import aiohttp
+from openapi_schema_validator import OAS31Validator
 
 from .classroom import Socket, join, message, new_class, run, settled, until
 from .conftest import Account, Client, SignUp
+from .test_openapi import validator
 
 WAITS = """print("name?", flush=True)
 print("hello " + input(), flush=True)
 """
 
 
+CLASS_MESSAGE = validator({"$ref": "#/components/schemas/WsClassServerMessage"})
+FOLLOW_MESSAGE = validator({"$ref": "#/components/schemas/WsFollowServerMessage"})
+
+
+async def documented(ws: Socket, schema: OAS31Validator = CLASS_MESSAGE) -> dict[str, Any]:
+    """The next message, checked against its schema in docs/openapi.yaml."""
+    event = await message(ws)
+    errors = [e.message for e in schema.iter_errors(event)]
+    assert not errors, (errors, event)
+    return event
+
+
 async def next_of(ws: Socket, kind: str, student: str, within: float = 30) -> dict[str, Any]:
     """The next event of `kind` about `student`, skipping others."""
     async with asyncio.timeout(within):
         while True:
-            event = await message(ws, within)
+            event = await documented(ws)
             if event["type"] == kind and _about(event) == student:
                 return event
 
@@ -65,7 +79,7 @@ async def test_the_class_watch_shows_each_student_as_it_happens(
 
     async with client.ws_connect(watch) as ws:
         await ws.send_json({"type": "auth", "token": teacher.token})
-        snapshot = await message(ws)
+        snapshot = await documented(ws)
         assert snapshot["type"] == "snapshot"
         assert snapshot["class"] == {"id": the_class["id"], "name": the_class["name"]}
         students = {s["id"]: s for s in snapshot["students"]}
@@ -137,7 +151,7 @@ async def _leaves_unseen(
         assert (await message(ide))["type"] == "pong"
         # Someone still in the class comes online after; the leaver's events never came.
         async with client.ws_connect(f"/ws/run?token={stays.token}"):
-            event = await message(ws)
+            event = await documented(ws)
             assert event == {"type": "student_online", "student": stays.id}
 
 
@@ -156,7 +170,7 @@ async def test_following_a_student_switches_to_each_new_run(
     await _closed_with(client, f"{follow}?token={student.token}", 4003)
 
     async with client.ws_connect(f"{follow}?token={teacher.token}") as ws:
-        assert await message(ws) == {
+        assert await documented(ws, FOLLOW_MESSAGE) == {
             "type": "waiting",
             "student": {"id": student.id, "name": "A student"},
         }
@@ -164,11 +178,11 @@ async def test_following_a_student_switches_to_each_new_run(
             for name in ("Ada", "Grace"):
                 await ide.send_json({"type": "run", "language": "python", "code": WAITS})
                 session_id = (await until(ide, "started"))[-1]["sessionId"]
-                switched = await message(ws)
+                switched = await documented(ws, FOLLOW_MESSAGE)
                 assert switched["type"] == "switched"
                 assert switched["session"]["id"] == session_id
                 assert switched["session"]["code"] == WAITS
-                snapshot = await message(ws)
+                snapshot = await documented(ws, FOLLOW_MESSAGE)
                 assert snapshot["type"] == "snapshot"
                 assert snapshot["session"]["id"] == session_id
                 seen = "".join(e.get("data", "") for e in snapshot["events"])
@@ -176,7 +190,7 @@ async def test_following_a_student_switches_to_each_new_run(
                 await ide.send_json({"type": "stdin", "data": f"{name}\n"})
                 await until(ide, "exit")
                 while True:
-                    event = await message(ws)
+                    event = await documented(ws, FOLLOW_MESSAGE)
                     seen += event.get("data", "") if event["type"] == "stdout" else ""
                     if event["type"] == "exit":
                         break
