@@ -12,7 +12,7 @@ from sandbox import Engine, EngineConfig
 
 from .domain.draining import Drain
 from .domain.tokens import Tokens
-from .routes import auth, classes, docs, execute, exercises, health, pages, sessions
+from .routes import auth, classes, docs, execute, exercises, health, pages, sessions, snippets
 from .settings import Settings
 from .store.accounts import Accounts, PasswordWork
 from .store.activity import Activity
@@ -23,6 +23,7 @@ from .store.exercises import Exercises
 from .store.history import History
 from .store.revocations import Revocations
 from .store.sessions import SessionHub
+from .store.snippets import Snippets
 from .store.throttle import Throttle
 from .web.auth import revocation_middleware
 from .web.keys import (
@@ -40,6 +41,7 @@ from .web.keys import (
     REVOCATIONS,
     SESSIONS,
     SETTINGS,
+    SNIPPETS,
     SOCKETS,
     THROTTLE,
     TOKENS,
@@ -71,6 +73,7 @@ def create_app(settings: Settings) -> web.Application:
         exercises,
         classes,
         sessions,
+        snippets,
         run_socket,
         watch_socket,
         class_socket,
@@ -92,6 +95,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[EXERCISES] = Exercises(pool)
     app[CLASSES] = Classes(pool)
     app[HISTORY] = History(pool)
+    app[SNIPPETS] = Snippets(pool)
     yield
     passwords.close()
     await pool.close()

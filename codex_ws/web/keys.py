@@ -21,6 +21,7 @@ from ..store.exercises import Exercises
 from ..store.history import History
 from ..store.revocations import Revocations
 from ..store.sessions import SessionHub
+from ..store.snippets import Snippets
 from ..store.throttle import Throttle
 from .outbox import Outbox
 
@@ -37,6 +38,7 @@ ACTIVITY = web.AppKey("activity", Activity)
 REVOCATIONS = web.AppKey("revocations", Revocations)
 EXERCISES = web.AppKey("exercises", Exercises)
 HISTORY = web.AppKey("history", History)
+SNIPPETS = web.AppKey("snippets", Snippets)
 SESSIONS = web.AppKey("sessions", SessionHub)
 SOCKETS = web.AppKey("sockets", weakref.WeakSet[Outbox])
 DRAIN = web.AppKey("drain", Drain)
