@@ -7,7 +7,7 @@ CODEX_PORT ?= 4003
 CODEX_ENV ?= development
 export CODEX_PORT CODEX_ENV
 
-.PHONY: run test setup provision images lint typecheck unit bench clean
+.PHONY: run test setup frontend provision images lint typecheck unit bench clean
 
 ## run: provision Docker, PostgreSQL and Redis, build missing images, start the server
 run: setup provision images
@@ -18,11 +18,15 @@ test: setup provision images lint typecheck
 	bash scripts/test-tools.sh
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed frontend
 
 $(VENV)/.installed: pyproject.toml
 	bash scripts/venv.sh $(VENV)
 	@touch $@
+
+# The editor and terminal bundles of the pages (static/vendor/); quick when up to date.
+frontend:
+	bash scripts/frontend.sh
 
 provision:
 	bash scripts/provision.sh
@@ -46,4 +50,4 @@ bench: setup provision images
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts web/node_modules static/vendor

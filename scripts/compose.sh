@@ -11,7 +11,8 @@
 # the env file, as docker-compose reads them. docker-compose.yml does not require them itself,
 # so that `ps`, `logs`, `down` and the like work without them. Before a command that builds
 # or starts (up, build, run, create): the base image bootstrapped when missing
-# (scripts/base-image.sh) and the wheelhouse filled. The wheels are downloaded here, by this
+# (scripts/base-image.sh), the wheelhouse filled and the pages' bundles built
+# (scripts/frontend.sh: the image copies static/). The wheels are downloaded here, by this
 # machine's pip (with its index, proxy and certificates), so building the server image needs
 # no registry and no network for Python packages: the Dockerfile installs them with
 # `pip install --no-index`.
@@ -174,11 +175,13 @@ for ((i = 0; i < ${#args[@]}; i++)); do
             check_required
             bash scripts/base-image.sh
             fill_wheels
+            bash scripts/frontend.sh
             break
             ;;
         build)
             bash scripts/base-image.sh
             fill_wheels
+            bash scripts/frontend.sh
             break
             ;;
         *) break ;;

@@ -1,53 +1,119 @@
-// A console pane: program output as it arrives (stdout and stderr told apart by colour, a
-// left rule and a screen-reader marker), the input that was typed, and notices about the run.
+// A console pane on a terminal (xterm.js): program output as it arrives, with the ANSI colours
+// the program sends (stderr in a colour of its own), the input that was typed, and notices
+// about the run. Output is written once per animation frame, so a flood of it never holds up
+// the page; the terminal keeps a bounded scrollback and the whole output stays downloadable.
+// Its text is in the page (xterm's DOM renderer, and its screen-reader mode's own rows).
+//
+// With `input` callbacks the terminal can be typed into, like a cooked tty: keys echo and
+// build a line, Backspace edits it, Enter sends it; Ctrl+C interrupts and Ctrl+D ends the
+// input. Tab and Shift+Tab always move the focus on.
 
-import { h, srOnly } from "./dom.js";
+import { h } from "./dom.js";
+import { FitAddon, Terminal } from "/static/vendor/xterm.js";
 
-const MAX_CHARS = 400_000;
-const STREAM_MARKERS = {
-  stdout: "",
-  stderr: "error output: ",
-  stdin: "typed: ",
-};
+const SCROLLBACK = 5000;
+// The whole output kept for "Download full output": the server stops a program past 1 MiB
+// of output, so this holds any run, with room for typed input and notices.
+const KEEP_CHARS = 2 * 1024 * 1024;
+
+const ESC = "\x1b[";
+const RESET = `${ESC}0m`;
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+
+/**
+ * @typedef {{
+ *   accepts: () => boolean,
+ *   send: (data: string) => void,
+ *   interrupt: () => void,
+ *   eof: () => void,
+ * }} TerminalInput what typing in the terminal does, while `accepts()` is true
+ */
 
 export class ConsoleView {
   /**
-   * @param {HTMLElement} element the log element (role="log")
-   * @param {{stdinMarker?: string}} options what a screen reader hears before typed input
+   * @param {HTMLElement} element the console element (role="log", named by its heading)
+   * @param {{scrollback?: number, input?: TerminalInput, stdinMarker?: string, filename?: string}} options
+   *   `scrollback`: lines kept on screen (the full output is kept apart for the download);
+   *   `input`: makes the terminal typeable; `stdinMarker` is accepted for older callers (the
+   *   terminal tells typed input apart by its colour)
    */
-  constructor(element, { stdinMarker = STREAM_MARKERS.stdin } = {}) {
+  constructor(element, { scrollback = SCROLLBACK, input = null, filename = "output.txt" } = {}) {
     this.element = element;
-    this.markers = { ...STREAM_MARKERS, stdin: stdinMarker };
-    this.size = 0;
-    this.last = null; // the span output is being appended to
-    this.trimNotice = null;
+    this.input = input;
+    this.filename = filename;
+    this.pending = "";
+    this.frame = 0;
+    this.atLineStart = true;
+    this.line = ""; // typed, not yet sent
+    this.kept = [];
+    this.keptChars = 0;
+    this.keptAll = true;
+    this.downloadUrl = null;
+
+    const colours = palette(element);
+    this.colours = colours;
+    this.term = new Terminal({
+      scrollback,
+      convertEol: true,
+      screenReaderMode: true,
+      disableStdin: !input,
+      cursorBlink: false,
+      cursorStyle: "bar",
+      cursorInactiveStyle: "none",
+      fontFamily: colours.font,
+      fontSize: 13.5,
+      lineHeight: 1.3,
+      minimumContrastRatio: 4.5,
+      theme: colours.theme,
+    });
+    this.fit = new FitAddon();
+    this.term.loadAddon(this.fit);
+
+    this.screen = h("div", { class: "terminal-screen" });
+    this.download = h(
+      "a",
+      { class: "terminal-download", href: "#", download: filename, hidden: true },
+      "Download full output",
+    );
+    this.download.addEventListener("click", () => this.#prepareDownload());
+    element.classList.add("terminal");
+    element.dataset.empty = "true";
+    // xterm's screen-reader mode announces new output itself; the element stays a named log
+    // without announcing the terminal's re-drawn rows a second time.
+    element.setAttribute("aria-live", "off");
+    // A typeable terminal takes the focus with its own input; the element need not be a stop
+    // too. A read-only one stays the element's (focusable, as the page made it).
+    if (input) element.removeAttribute("tabindex");
+    element.replaceChildren(this.screen, this.download);
+    this.opened = false;
+    this.term.attachCustomKeyEventHandler((event) => this.#onKey(event));
+    this.term.onData((data) => this.#onData(data));
+    this.resizer = new ResizeObserver(() => this.#fit());
+    this.resizer.observe(this.screen);
+    this.#fit();
   }
 
   clear() {
-    this.element.replaceChildren();
-    this.size = 0;
-    this.last = null;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.pending = "";
+    this.atLineStart = true;
+    this.line = "";
+    this.kept = [];
+    this.keptChars = 0;
+    this.keptAll = true;
+    this.term.reset();
+    this.download.hidden = true;
+    this.element.dataset.empty = "true";
   }
 
   /** Append text of one stream: `stdout`, `stderr` or `stdin` (what was typed). */
   write(stream, text) {
     if (!text) return;
-    const follow = this.#atBottom();
-    if (this.last && this.last.dataset.stream === stream && this.last.isConnected) {
-      this.last.lastChild.appendData(text);
-    } else {
-      const marker = this.markers[stream];
-      this.last = h(
-        "span",
-        { class: `out ${stream}`, dataset: { stream } },
-        marker ? srOnly(marker) : null,
-        document.createTextNode(text),
-      );
-      this.element.append(this.last);
-    }
-    this.size += text.length;
-    this.#trim();
-    if (follow) this.#scrollToEnd();
+    this.#keep(text);
+    if (stream === "stderr") this.#emit(`${this.colours.stderr}${text}${RESET}`, text);
+    else if (stream === "stdin") this.#emit(`${this.colours.stdin}${text}${RESET}`, text);
+    else this.#emit(text, text);
   }
 
   /**
@@ -56,36 +122,174 @@ export class ConsoleView {
    * @param {"info"|"good"|"bad"|"warn"} tone
    */
   notice(text, tone = "info") {
-    const follow = this.#atBottom();
-    const line = h("div", { class: `notice ${tone}` }, text);
-    this.element.append(line);
-    this.last = null;
-    this.size += text.length;
-    this.#trim();
-    if (follow) this.#scrollToEnd();
-    return line;
+    const line = `— ${text}`;
+    this.#keep(`${this.atLineStart ? "" : "\n"}${line}\n`);
+    const colour = this.colours.notice[tone] ?? this.colours.notice.info;
+    this.#emit(`${this.atLineStart ? "" : "\n"}${colour}${line}${RESET}\n`, "\n");
   }
 
-  #atBottom() {
-    const el = this.element;
-    return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  /** Move the focus to the terminal (to type into the program). */
+  focus() {
+    if (this.opened) this.term.focus();
   }
 
-  #scrollToEnd() {
-    this.element.scrollTop = this.element.scrollHeight;
+  /** Stop the terminal for good (its element is leaving the page). */
+  dispose() {
+    cancelAnimationFrame(this.frame);
+    this.resizer.disconnect();
+    if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
+    this.term.dispose();
   }
 
-  #trim() {
-    if (this.size <= MAX_CHARS) return;
-    if (!this.trimNotice?.isConnected) {
-      this.trimNotice = h("div", { class: "notice warn" }, "(earlier output removed from view)");
-      this.element.prepend(this.trimNotice);
+  /** The whole output so far as plain text (ANSI sequences removed), as the download has it. */
+  get text() {
+    const all = this.kept.join("").replace(ANSI_SEQUENCE, "");
+    return this.keptAll ? all : `${all}\n— (output past ${KEEP_CHARS} characters was not kept)\n`;
+  }
+
+  #emit(data, plain) {
+    this.pending += data;
+    this.atLineStart = plain.endsWith("\n");
+    this.element.dataset.empty = "false";
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.#flush());
+  }
+
+  #flush() {
+    this.frame = 0;
+    const data = this.pending;
+    this.pending = "";
+    if (data) this.term.write(data);
+  }
+
+  #keep(text) {
+    this.download.hidden = false;
+    if (!this.keptAll) return;
+    if (this.keptChars + text.length > KEEP_CHARS) {
+      this.keptAll = false;
+      text = text.slice(0, KEEP_CHARS - this.keptChars);
     }
-    while (this.size > MAX_CHARS * 0.8 && this.trimNotice.nextSibling) {
-      const oldest = this.trimNotice.nextSibling;
-      this.size -= oldest.textContent.length;
-      if (oldest === this.last) this.last = null;
-      oldest.remove();
+    this.kept.push(text);
+    this.keptChars += text.length;
+  }
+
+  #prepareDownload() {
+    if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
+    this.downloadUrl = URL.createObjectURL(new Blob([this.text], { type: "text/plain;charset=utf-8" }));
+    this.download.href = this.downloadUrl;
+  }
+
+  /** Open the terminal once it is laid out (it measures its font then), and fit it. */
+  #fit() {
+    if (!this.screen.clientWidth || !this.screen.clientHeight) return;
+    if (!this.opened) {
+      this.opened = true;
+      this.term.open(this.screen);
+      if (!this.input) this.term.textarea?.setAttribute("tabindex", "-1");
+    }
+    try {
+      this.fit.fit();
+    } catch {
+      // Not laid out yet (a hidden pane): the next resize fits it.
     }
   }
+
+  /** Keys the terminal must leave to the browser; false means "not for the terminal". */
+  #onKey(event) {
+    if (event.key === "Tab") return false;
+    if (event.type === "keydown" && (event.ctrlKey || event.metaKey) && event.key === "Enter") return false;
+    // Ctrl+C with a selection copies it, as in a terminal emulator.
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "c" && this.term.hasSelection()) return false;
+    return true;
+  }
+
+  #onData(data) {
+    if (!this.input?.accepts()) {
+      this.line = "";
+      return;
+    }
+    if (data.startsWith("\x1b")) return; // arrows, function keys: nothing to edit with
+    for (const char of data) {
+      if (char === "\r" || char === "\n") {
+        const line = this.line;
+        this.line = "";
+        this.#echo("\n");
+        this.input.send(`${line}\n`);
+      } else if (char === "\x7f" || char === "\b") {
+        if (!this.line) continue;
+        const chars = Array.from(this.line);
+        chars.pop();
+        this.line = chars.join("");
+        this.#emit("\b \b", "");
+      } else if (char === "\x03") {
+        this.line = "";
+        this.#echo("^C\n");
+        this.input.interrupt();
+        return;
+      } else if (char === "\x04") {
+        if (this.line) this.input.send(this.line);
+        this.line = "";
+        this.#echo("^D\n");
+        this.input.eof();
+        return;
+      } else if (char >= " ") {
+        this.line += char;
+        this.#echo(char);
+      }
+    }
+  }
+
+  /** Typed input, shown as the terminal's own echo would, and kept in the full output. */
+  #echo(text) {
+    this.#keep(text);
+    this.#emit(`${this.colours.stdin}${text}${RESET}`, text);
+  }
+}
+
+/** The terminal's colours, from the page's CSS custom properties where it defines them. */
+function palette(element) {
+  const style = getComputedStyle(element);
+  const css = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
+  const background = css("--console-bg", "#0a0d12");
+  const foreground = css("--stdout", "#e6edf3");
+  return {
+    font: css("--mono", "monospace"),
+    stderr: truecolor(css("--stderr", "#ffa39c")),
+    stdin: `${ESC}1m${truecolor(css("--stdin", "#7ee787"))}`,
+    notice: {
+      info: truecolor(css("--notice", "#9fb3c8")),
+      good: truecolor(css("--good", "#56d364")),
+      bad: truecolor(css("--stderr", "#ffa39c")),
+      warn: truecolor(css("--warn", "#e3b341")),
+    },
+    // ANSI colours readable on the console's background (WCAG AA), bright and normal alike.
+    theme: {
+      background,
+      foreground,
+      cursor: foreground,
+      selectionBackground: "#264f78",
+      black: "#8b949e",
+      red: "#ff7b72",
+      green: "#7ee787",
+      yellow: "#e3b341",
+      blue: "#79b8ff",
+      magenta: "#d2a8ff",
+      cyan: "#76e3ea",
+      white: "#e6edf3",
+      brightBlack: "#a3adb8",
+      brightRed: "#ffa198",
+      brightGreen: "#aff5b4",
+      brightYellow: "#f2cc60",
+      brightBlue: "#a5d6ff",
+      brightMagenta: "#e2c5ff",
+      brightCyan: "#b3f0ff",
+      brightWhite: "#ffffff",
+    },
+  };
+}
+
+function truecolor(hex) {
+  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!match) return "";
+  const [r, g, b] = match.slice(1).map((part) => parseInt(part, 16));
+  return `${ESC}38;2;${r};${g};${b}m`;
 }

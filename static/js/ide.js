@@ -32,7 +32,18 @@ const editor = new CodeEditor(byId("editor"), {
   onRun: () => runner?.run(),
 });
 const workspace = new Workspace({ editor, select: byId("language"), label: byId("context-label") });
-const output = new ConsoleView(byId("console"));
+workspace.addEventListener("change", () => {
+  const language = workspace.languages.find((l) => l.id === workspace.language);
+  editor.setLanguage(workspace.language, language?.aliases ?? []);
+});
+const output = new ConsoleView(byId("console"), {
+  input: {
+    accepts: () => runner?.acceptsInput ?? false,
+    send: (data) => runner.sendTyped(data),
+    interrupt: () => runner.signal("SIGINT"),
+    eof: () => runner.endInput(),
+  },
+});
 
 const socket = new ReconnectingSocket(() => socketUrl("/ws/run"), {
   hello: () => authMessage(auth.token),

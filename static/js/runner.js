@@ -51,6 +51,16 @@ export class Runner extends EventTarget {
     return this.state !== "idle";
   }
 
+  /** Whether the program takes input now (running, its stdin not closed). */
+  get acceptsInput() {
+    return this.busy && !this.inputClosed;
+  }
+
+  /** Input typed in the console's terminal, which has shown it already. */
+  sendTyped(data) {
+    if (this.acceptsInput) this.socket.send({ type: "stdin", data });
+  }
+
   async run() {
     if (this.busy || Date.now() < this.blockedUntil) return;
     const program = this.program();

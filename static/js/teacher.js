@@ -242,6 +242,7 @@ class SessionWatch {
     this.showTimes();
     const summary = sessions.find(session.id);
     if (this.editor.value !== session.code) this.editor.value = session.code;
+    this.editor.setLanguage(session.language);
     if (session.state !== "running" && !this.ended) {
       const status = summary?.status;
       this.#status(session.state === "aborted" ? "Aborted: the server running it went away" : `Finished: ${statusLabel(status)}`, session.state === "aborted" ? "bad" : statusTone(status));

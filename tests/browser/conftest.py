@@ -4,8 +4,10 @@ teacher view. Both live as long as this package's tests, not the whole session."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -145,10 +147,43 @@ async def register(page: Page, role: str = "student") -> Person:
     return person
 
 
-async def set_code(page: Page, code: str) -> None:
-    editor = page.get_by_role("textbox", name="Code", exact=True)
-    await editor.fill(code)
-    await expect(editor).to_have_value(code)
+# The IDE's editor is a CodeMirror view: its text is read and set through the view itself.
+_EDITOR_VIEW = """async (selector) => {
+    const { EditorView } = await import("/static/vendor/codemirror.js");
+    return EditorView.findFromDOM(document.querySelector(selector));
+}"""
+
+
+async def set_code(page: Page, code: str, editor: str = "#code") -> None:
+    """Replace the editor's text, as a paste would."""
+    await page.wait_for_selector(editor)
+    await page.evaluate(
+        f"""async ([selector, code]) => {{
+            const view = await ({_EDITOR_VIEW})(selector);
+            view.dispatch({{ changes: {{ from: 0, to: view.state.doc.length, insert: code }} }});
+        }}""",
+        [editor, code],
+    )
+    assert await code_of(page, editor) == code
+
+
+async def code_of(page: Page, editor: str = "#code") -> str:
+    await page.wait_for_selector(editor)
+    text: str = await page.evaluate(
+        f"async (selector) => (await ({_EDITOR_VIEW})(selector)).state.doc.toString()", editor
+    )
+    return text
+
+
+async def expect_code(page: Page, expected: str | re.Pattern[str], editor: str = "#code") -> None:
+    """Wait (up to 10 s) for the editor's text to be `expected` (or to match it)."""
+    text = ""
+    for _ in range(100):
+        text = await code_of(page, editor)
+        if text == expected if isinstance(expected, str) else expected.search(text):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the editor holds {text!r}, not {expected!r}")
 
 
 async def screenshot(page: Page, name: str) -> None:
