@@ -184,7 +184,9 @@ export class ConsoleView {
     if (!this.opened) {
       this.opened = true;
       this.term.open(this.screen);
-      if (!this.input) this.term.textarea?.setAttribute("tabindex", "-1");
+      const keys = this.term.textarea;
+      if (this.input) keys?.setAttribute("aria-label", "Terminal: type to the running program");
+      else keys?.setAttribute("tabindex", "-1");
     }
     try {
       this.fit.fit();
