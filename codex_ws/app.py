@@ -15,7 +15,7 @@ from .domain.tokens import Tokens
 from .routes import auth, classes, docs, execute, exercises, health, pages, sessions, snippets
 from .settings import Settings
 from .store.accounts import Accounts, PasswordWork
-from .store.activity import Activity
+from .store.activity import Activity, Mailbox
 from .store.admission import Admission
 from .store.classes import Classes
 from .store.db import create_pool, migrate
@@ -36,6 +36,7 @@ from .web.keys import (
     ENGINE,
     EXERCISES,
     HISTORY,
+    MAILBOX,
     PG_POOL,
     REDIS,
     REVOCATIONS,
@@ -127,6 +128,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     )
     app[REDIS] = client
     app[ACTIVITY] = Activity(client, settings.redis_prefix)
+    app[MAILBOX] = Mailbox(app[ACTIVITY])
+    app[MAILBOX].start()
     app[ADMISSION_REDIS] = limits
     password_places = settings.password_threads + settings.password_queue
     app[THROTTLE] = Throttle(
@@ -140,6 +143,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         checks_at_once_per_address=max(1, password_places // 2),
     )
     yield
+    await app[MAILBOX].stop()
     await limits.aclose(close_connection_pool=True)
     await client.aclose()
 
