@@ -158,9 +158,9 @@ class Run:
         self._finished = asyncio.Event()
         # Set at the runner's first marker (or the end): the container's init is up by then.
         self._runner_spoke = asyncio.Event()
-        self._deadline = Deadline(
-            limits.compile_timeout_ms if compiles else self._run_wall_ms, self._kill_quietly
-        )
+        # Until the runner starts the program (a live run's limits count from then on).
+        first_deadline = limits.compile_timeout_ms if compiles else limits.timeout_ms
+        self._deadline = Deadline(first_deadline, self._kill_quietly)
         self._killer: asyncio.Task[None] | None = None
         self._pump = asyncio.create_task(self._read_until_exit())
 
