@@ -49,7 +49,8 @@
 #define MAX_NUMBER   20           /* digits in a number line, before '\n' */
 #define MARKER_MAX   4096         /* <= PIPE_BUF: a marker is never split */
 #define MAX_CPU_MS   86400000u    /* a day: the run stage's CPU budget */
-#define CPU_POLL_MS  50           /* how often the budget is checked */
+#define CPU_POLL_MS  50           /* how often the budget is checked, when */
+#define CPU_IDLE_MS  1000         /* ... it could run out soon; at most this far apart */
 #define WORKDIR      "/tmp"
 
 #define EXIT_BAD     125
@@ -833,21 +834,28 @@ static long long cpu_now_us(pid_t pid)
 }
 
 /* Wait for PID to end, into *STATUS and *RU.  With a CPU budget, look at the
- * CPU used since CPU_START_US (cpu_now_us) every CPU_POLL_MS meanwhile, and
- * once it is spent write "limit cpu" and kill the program's group (the rest
- * of the container goes when the runner exits).  Waiting for input uses no
- * CPU, so it is never counted.  Returns whether the budget ran out. */
+ * CPU used since CPU_START_US (cpu_now_us) meanwhile, and once it is spent
+ * write "limit cpu" and kill the program's group (the rest of the container
+ * goes when the runner exits).  It is looked at again when the program could
+ * have spent what is left on every CPU, at least CPU_POLL_MS and at most
+ * CPU_IDLE_MS later: a program waiting for input uses no CPU and costs a look
+ * a second.  Returns whether the budget ran out. */
 static int wait_program(pid_t pid, long long cpu_start_us, int *status, struct rusage *ru)
 {
-    const struct timespec poll = { 0, CPU_POLL_MS * 1000000L };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int limited = 0;
     sigset_t chld;
 
+    if (cpus < 1)
+        cpus = 1;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     for (;;) {
         int watch = cpu_limit_us > 0 && !limited;
+        long long left_us, wait_ms;
+        struct timespec wait;
         pid_t r = wait4(pid, status, watch ? WNOHANG : 0, ru);
+
         if (r == pid)
             return limited;
         if (r < 0) {
@@ -856,15 +864,23 @@ static int wait_program(pid_t pid, long long cpu_start_us, int *status, struct r
             marker("error wait: %s", strerror(errno));
             _exit(EXIT_BAD);
         }
-        if (cpu_now_us(pid) - cpu_start_us >= cpu_limit_us) {
+        left_us = cpu_limit_us - (cpu_now_us(pid) - cpu_start_us);
+        if (left_us <= 0) {
             limited = 1;
             marker("limit cpu");
             if (kill(-pid, SIGKILL) < 0)
                 kill(pid, SIGKILL);
             continue;
         }
+        wait_ms = left_us / 1000 / cpus;
+        if (wait_ms < CPU_POLL_MS)
+            wait_ms = CPU_POLL_MS;
+        if (wait_ms > CPU_IDLE_MS)
+            wait_ms = CPU_IDLE_MS;
+        wait.tv_sec = wait_ms / 1000;
+        wait.tv_nsec = wait_ms % 1000 * 1000000L;
         /* SIGCHLD is blocked (prepare_forwarding): it ends the wait at once. */
-        sigtimedwait(&chld, NULL, &poll);
+        sigtimedwait(&chld, NULL, &wait);
     }
 }
 
