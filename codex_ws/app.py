@@ -15,7 +15,7 @@ from .domain.tokens import Tokens
 from .routes import auth, classes, docs, execute, exercises, health, pages, sessions, snippets
 from .settings import Settings
 from .store.accounts import Accounts, PasswordWork
-from .store.activity import Activity
+from .store.activity import Activity, Mailbox
 from .store.admission import Admission
 from .store.classes import Classes
 from .store.db import create_pool, migrate
@@ -36,6 +36,7 @@ from .web.keys import (
     ENGINE,
     EXERCISES,
     HISTORY,
+    MAILBOX,
     PG_POOL,
     REDIS,
     REVOCATIONS,
@@ -127,6 +128,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     )
     app[REDIS] = client
     app[ACTIVITY] = Activity(client, settings.redis_prefix)
+    app[MAILBOX] = Mailbox(app[ACTIVITY])
+    app[MAILBOX].start()
     app[ADMISSION_REDIS] = limits
     password_places = settings.password_threads + settings.password_queue
     app[THROTTLE] = Throttle(
@@ -140,6 +143,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         checks_at_once_per_address=max(1, password_places // 2),
     )
     yield
+    await app[MAILBOX].stop()
     await limits.aclose(close_connection_pool=True)
     await client.aclose()
 
@@ -168,7 +172,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         max_containers=settings.max_containers - warm,
         queue_wait_seconds=settings.queue_wait_seconds,
         # A lease outlives any run, so a dead process's count expires by itself.
-        lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        lease_seconds=policy.longest_run_ms // 1000 + 30,
         owner=str(engine.owner),
         prefix=settings.redis_prefix,
         address_share=settings.max_share_per_address.of(settings.max_containers - warm),

@@ -14,7 +14,7 @@ from ..domain.draining import Drain
 from ..domain.tokens import Tokens
 from ..settings import Settings
 from ..store.accounts import Accounts
-from ..store.activity import Activity
+from ..store.activity import Activity, Mailbox
 from ..store.admission import Admission
 from ..store.classes import Classes
 from ..store.exercises import Exercises
@@ -35,6 +35,7 @@ ADMISSION = web.AppKey("admission", Admission)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 CLASSES = web.AppKey("classes", Classes)
 ACTIVITY = web.AppKey("activity", Activity)
+MAILBOX = web.AppKey("mailbox", Mailbox)
 REVOCATIONS = web.AppKey("revocations", Revocations)
 EXERCISES = web.AppKey("exercises", Exercises)
 HISTORY = web.AppKey("history", History)
