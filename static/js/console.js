@@ -32,15 +32,16 @@ const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|
 export class ConsoleView {
   /**
    * @param {HTMLElement} element the console element (role="log", named by its heading)
-   * @param {{scrollback?: number, input?: TerminalInput, stdinMarker?: string, filename?: string}} options
-   *   `scrollback`: lines kept on screen (the full output is kept apart for the download);
-   *   `input`: makes the terminal typeable; `stdinMarker` is accepted for older callers (the
-   *   terminal tells typed input apart by its colour)
+   * @param {{scrollback?: number, input?: TerminalInput, download?: boolean, stdinMarker?: string}} options
+   *   `scrollback`: lines kept in the terminal (a grid of small consoles wants few); `input`:
+   *   makes the terminal typeable; `download`: whether to offer the full output (kept apart
+   *   from the scrollback); `stdinMarker` is accepted for older callers (the terminal tells
+   *   typed input apart by its colour)
    */
-  constructor(element, { scrollback = SCROLLBACK, input = null, filename = "output.txt" } = {}) {
+  constructor(element, { scrollback = SCROLLBACK, input = null, download = true } = {}) {
     this.element = element;
     this.input = input;
-    this.filename = filename;
+    this.offersDownload = download;
     this.pending = "";
     this.frame = 0;
     this.atLineStart = true;
@@ -72,7 +73,7 @@ export class ConsoleView {
     this.screen = h("div", { class: "terminal-screen" });
     this.download = h(
       "a",
-      { class: "terminal-download", href: "#", download: filename, hidden: true },
+      { class: "terminal-download", href: "#", download: "output.txt", hidden: true },
       "Download full output",
     );
     this.download.addEventListener("click", () => this.#prepareDownload());
@@ -162,7 +163,7 @@ export class ConsoleView {
   }
 
   #keep(text) {
-    this.download.hidden = false;
+    this.download.hidden = !this.offersDownload;
     if (!this.keptAll) return;
     if (this.keptChars + text.length > KEEP_CHARS) {
       this.keptAll = false;

@@ -7,14 +7,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from .conftest import NewPage, console, expect_code, run_status, set_code
 
 FLOOD = "for i in range(100000):\n    print(i)\n"
 
 
-def terminal_rows(page: Page):  # type: ignore[no-untyped-def]
+def terminal_rows(page: Page) -> Locator:
+    """The rows on the IDE terminal's screen (its scrollback is not drawn)."""
     return console(page).locator(".xterm-rows")
 
 
