@@ -104,6 +104,12 @@ export class ConsoleView {
     this.keptChars = 0;
     this.keptAll = true;
     this.term.reset();
+    if (this.opened) {
+      // A fresh screen-reader layer: xterm's live region keeps what it announced (and stops
+      // announcing after 20 lines) until a key is pressed; a new run starts it afresh.
+      this.term.options.screenReaderMode = false;
+      this.term.options.screenReaderMode = true;
+    }
     this.download.hidden = true;
     this.element.dataset.empty = "true";
   }
