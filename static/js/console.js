@@ -16,6 +16,7 @@ const SCROLLBACK = 5000;
 // of output, so this holds any run, with room for typed input and notices.
 const KEEP_CHARS = 2 * 1024 * 1024;
 
+const WRITE_SLICE = 16 * 1024;
 const ESC = "\x1b[";
 const RESET = `${ESC}0m`;
 const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
@@ -165,7 +166,9 @@ export class ConsoleView {
     this.frame = 0;
     const data = this.pending;
     this.pending = "";
-    if (data) this.term.write(data);
+    // In slices: xterm parses one write at a time and yields to the page between them. (Its
+    // parser takes an escape sequence or a surrogate pair split across writes.)
+    for (let at = 0; at < data.length; at += WRITE_SLICE) this.term.write(data.slice(at, at + WRITE_SLICE));
   }
 
   #keep(text) {
