@@ -12,7 +12,6 @@ export const GRID_MAX = 24;
 class ConsoleTile {
   constructor(student, { classId, token, languageName, onOpen }) {
     this.student = student;
-    this.languageName = languageName;
     this.nameText = h("span", { class: "tile-name-text" }, student.name);
     this.button = h(
       "button",
@@ -22,7 +21,6 @@ class ConsoleTile {
     );
     this.presence = h("span", { class: "presence", dataset: { online: "false" } }, srOnly("offline"));
     this.badge = h("span", { class: "badge" }, "…");
-    this.language = h("span", { class: "tile-language muted small-text" });
     this.log = h("div", {
       class: "console tile-console",
       role: "log",
@@ -34,7 +32,7 @@ class ConsoleTile {
     this.element = h(
       "li",
       { class: "tile", dataset: { studentId: student.id } },
-      h("div", { class: "tile-head" }, this.presence, this.button, this.language, this.badge),
+      h("div", { class: "tile-head" }, this.presence, this.button, this.badge),
       this.log,
     );
     // A click anywhere on the tile opens it (selecting text in the console does not).
@@ -48,7 +46,7 @@ class ConsoleTile {
       sink: {
         snapshot: (session, events) => {
           this.console.clear();
-          this.language.textContent = languageName(session.language);
+          this.badge.title = languageName(session.language);
           let last = null;
           for (const event of events) last = showSessionEvent(this.console, event) ?? last;
           if (session.state === "running") this.#badge("Live", "live");
