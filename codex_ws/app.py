@@ -12,10 +12,12 @@ from sandbox import Engine, EngineConfig
 
 from .domain.draining import Drain
 from .domain.tokens import Tokens
-from .routes import auth, docs, execute, exercises, health, pages, sessions
+from .routes import auth, classes, docs, execute, exercises, health, pages, sessions
 from .settings import Settings
 from .store.accounts import Accounts, PasswordWork
+from .store.activity import Activity
 from .store.admission import Admission
+from .store.classes import Classes
 from .store.db import create_pool, migrate
 from .store.exercises import Exercises
 from .store.history import History
@@ -25,8 +27,10 @@ from .store.throttle import Throttle
 from .web.auth import revocation_middleware
 from .web.keys import (
     ACCOUNTS,
+    ACTIVITY,
     ADMISSION,
     ADMISSION_REDIS,
+    CLASSES,
     DRAIN,
     ENGINE,
     EXERCISES,
@@ -41,7 +45,7 @@ from .web.keys import (
     TOKENS,
 )
 from .web.middleware import error_middleware
-from .ws import run_socket, watch_socket
+from .ws import class_socket, run_socket, watch_socket
 from .ws.connection import close_all
 
 ADMISSION_CONNECTIONS = 32
@@ -65,9 +69,11 @@ def create_app(settings: Settings) -> web.Application:
         auth,
         execute,
         exercises,
+        classes,
         sessions,
         run_socket,
         watch_socket,
+        class_socket,
         docs,
         pages,
     ):
@@ -84,6 +90,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = Accounts(pool, passwords)
     app[REVOCATIONS] = Revocations(pool)
     app[EXERCISES] = Exercises(pool)
+    app[CLASSES] = Classes(pool)
     app[HISTORY] = History(pool)
     yield
     passwords.close()
@@ -115,6 +122,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         )
     )
     app[REDIS] = client
+    app[ACTIVITY] = Activity(client, settings.redis_prefix)
     app[ADMISSION_REDIS] = limits
     password_places = settings.password_threads + settings.password_queue
     app[THROTTLE] = Throttle(
@@ -177,6 +185,7 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
         prefix=settings.redis_prefix,
         stored_bytes=settings.session_stored_bytes,
         stdin_bytes=settings.session_stdin_bytes,
+        activity=app[ACTIVITY],
     )
     await app[SESSIONS].abort_left_behind()
     yield

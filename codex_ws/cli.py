@@ -1,9 +1,11 @@
-"""The `codex-ws` command: serve, build images, run a file in the sandbox, sweep."""
+"""The `codex-ws` command: serve, build images, run a file in the sandbox, manage accounts,
+sweep."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import signal
@@ -25,7 +27,10 @@ from sandbox import (
 from sandbox.images import ImageBuilder
 
 from .app import create_app
+from .domain.users import ROLES, Role
+from .errors import ServiceError
 from .settings import Settings, SettingsError, read_one
+from .store.accounts import MAX_PASSWORD_BYTES, Accounts
 from .store.db import create_pool, migrate
 from .web.serving import serve
 
@@ -72,6 +77,22 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate_db = commands.add_parser("migrate", help="apply the database migrations and exit")
     migrate_db.set_defaults(handler=lambda o: asyncio.run(_migrate()))
+
+    users = commands.add_parser("users", help="make accounts and change their roles")
+    user_commands = users.add_subparsers(required=True, metavar="ACTION")
+    create = user_commands.add_parser(
+        "create", help="make an account (the password is read from stdin, or asked for)"
+    )
+    roles = create.add_mutually_exclusive_group()
+    roles.add_argument("--admin", action="store_const", const="admin", dest="role")
+    roles.add_argument("--teacher", action="store_const", const="teacher", dest="role")
+    create.add_argument("--name", help="the name others see (default: the email's local part)")
+    create.add_argument("email")
+    create.set_defaults(handler=lambda o: asyncio.run(_create_user(o)), role="student")
+    promote = user_commands.add_parser("promote", help="give an account another role")
+    promote.add_argument("email")
+    promote.add_argument("--role", required=True, choices=ROLES)
+    promote.set_defaults(handler=lambda o: asyncio.run(_set_role(o.email, o.role)))
 
     sweep = commands.add_parser("sweep", help="remove sandbox containers left by dead processes")
     sweep.add_argument("--all", action="store_true", help="remove every sandbox container")
@@ -124,6 +145,43 @@ async def _migrate() -> int:
     finally:
         await pool.close()
     print(f"applied {len(applied)} migration(s)" + (f": {applied}" if applied else ""))
+    return 0
+
+
+async def _create_user(options: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password (8 characters or more): ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8 or len(password.encode()) > MAX_PASSWORD_BYTES:
+        print(f"codex-ws: the password must be 8 to {MAX_PASSWORD_BYTES} bytes", file=sys.stderr)
+        return 2
+    email: str = options.email.strip()
+    name = (options.name or email.partition("@")[0]).strip() or email
+    pool = await create_pool(read_one("database_url"))
+    try:
+        await migrate(pool)
+        user = await Accounts(pool).register(email, password, name, options.role)
+    except ServiceError as exc:
+        print(f"codex-ws: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await pool.close()
+    print(f"created {user.role} {user.email} ({user.id})")
+    return 0
+
+
+async def _set_role(email: str, role: Role) -> int:
+    pool = await create_pool(read_one("database_url"))
+    try:
+        await migrate(pool)
+        user = await Accounts(pool).set_role(email, role)
+    except ServiceError as exc:
+        print(f"codex-ws: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await pool.close()
+    print(f"{user.email} is now {user.role}; its earlier sign-ins have ended (sign in again)")
     return 0
 
 

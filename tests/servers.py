@@ -84,3 +84,40 @@ async def register(
         body: dict[str, Any] = await response.json()
     assert response.status == 201, body
     return body
+
+
+async def enroll(
+    http: aiohttp.ClientSession, base: str, teacher_token: str, *student_tokens: str
+) -> str:
+    """A new class of the teacher's that the students join; its id."""
+    async with http.post(
+        f"{base}/api/classes",
+        json={"name": "A class"},
+        headers={"Authorization": f"Bearer {teacher_token}"},
+    ) as response:
+        made: dict[str, Any] = await response.json()
+    assert response.status == 201, made
+    for token in student_tokens:
+        async with http.post(
+            f"{base}/api/classes/join",
+            json={"joinCode": made["joinCode"]},
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response:
+            assert response.status == 200, await response.text()
+    return str(made["id"])
+
+
+async def promoted(http: aiohttp.ClientSession, base: str, teacher_code: str) -> dict[str, Any]:
+    """A teacher made an admin with `codex-ws users promote`, signed in again."""
+    teacher = await register(http, base, "teacher", teacher_code)
+    email = teacher["user"]["email"]
+    command = [sys.executable, "-m", "codex_ws", "users", "promote", email, "--role", "admin"]
+    promote = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
+    output, _ = await promote.communicate()
+    assert promote.returncode == 0, output
+    async with http.post(
+        f"{base}/api/auth/login", json={"email": email, "password": "correct horse"}
+    ) as response:
+        body: dict[str, Any] = await response.json()
+    assert response.status == 200 and body["user"]["role"] == "admin", body
+    return body

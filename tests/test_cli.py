@@ -7,6 +7,7 @@ import pty
 import select
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,34 @@ def test_images_list_shows_every_language_current() -> None:
         assert any(
             line.startswith(language) and "current" in line for line in done.stdout.splitlines()
         ), done.stdout
+
+
+def _users(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CODEX_WS, "users", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_users_makes_an_admin_and_changes_roles() -> None:
+    email = f"head-{uuid.uuid4().hex[:8]}@example.test"
+    made = _users("create", "--admin", "--name", "Head", email, stdin="correct horse\n")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith(f"created admin {email}")
+
+    taken = _users("create", email, stdin="correct horse\n")
+    assert taken.returncode == 1 and "already exists" in taken.stderr
+    short = _users("create", f"x-{email}", stdin="short\n")
+    assert short.returncode == 2 and "8 to 72 bytes" in short.stderr
+
+    demoted = _users("promote", email.upper(), "--role", "teacher")
+    assert demoted.returncode == 0, demoted.stderr
+    assert "is now teacher" in demoted.stdout and "sign in again" in demoted.stdout
+    unknown = _users("promote", f"nobody-{email}", "--role", "admin")
+    assert unknown.returncode == 1 and "No account has the email" in unknown.stderr
+    bad_role = _users("promote", email, "--role", "root")
+    assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr

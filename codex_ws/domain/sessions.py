@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -16,3 +17,12 @@ class SessionInfo:
     started_at: str
     ended_at: str | None = None
     status: str | None = None
+
+    def brief(self) -> dict[str, Any]:
+        """What a class's roster shows of it."""
+        return {
+            "id": self.id,
+            "language": self.language,
+            "state": self.state,
+            "startedAt": self.started_at,
+        }

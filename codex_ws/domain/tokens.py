@@ -31,7 +31,12 @@ class Identity:
 
     @property
     def is_teacher(self) -> bool:
-        return self.role == "teacher"
+        """Teaches, or administers (an admin may do all a teacher may)."""
+        return self.role in ("teacher", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class Tokens:

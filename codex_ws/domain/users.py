@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-Role = Literal["student", "teacher"]
-ROLES: tuple[Role, ...] = ("student", "teacher")
+Role = Literal["student", "teacher", "admin"]
+ROLES: tuple[Role, ...] = ("student", "teacher", "admin")
+# The roles a sign-up may ask for; admins are made on the server (`codex-ws users`).
+REGISTERED_ROLES: tuple[Role, ...] = ("student", "teacher")
 
 
 @dataclass(frozen=True, slots=True)

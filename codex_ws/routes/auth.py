@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.text import without_nul
-from ..domain.users import ROLES, Role, User
+from ..domain.users import REGISTERED_ROLES, Role, User
 from ..errors import Code, ServiceError
 from ..store.accounts import MAX_PASSWORD_BYTES
 from ..web import body
@@ -42,7 +42,7 @@ def _new_password(data: dict[str, Any], field: str) -> str:
 
 
 def _role(asked: str) -> Role:
-    for role in ROLES:
+    for role in REGISTERED_ROLES:
         if asked == role:
             return role
     raise ServiceError(Code.INVALID_REQUEST, "'role' must be 'student' or 'teacher'")

@@ -1,14 +1,16 @@
 """`POST /api/execute`: run a program to the end and answer with what it did;
-`GET /api/executions`: the caller's recent runs."""
+`GET /api/executions`: the caller's recent runs (or, for a teacher, a student's)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from ..domain.classes import user_id
 from ..errors import Code, ServiceError
 from ..web import body
+from ..web.access import visible_student
 from ..web.auth import optional_identity, required_identity
-from ..web.keys import HISTORY
+from ..web.keys import CLASSES, HISTORY
 from ..web.run_request import RunServices, caller_of, parse_run
 from ..web.shapes import execution_json, result_json
 
@@ -42,7 +44,11 @@ async def executions(request: web.Request) -> web.Response:
     raw = request.query.get("limit", "20")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
         raise ServiceError(Code.INVALID_REQUEST, "'limit' must be a whole number from 1 to 100")
-    items = await request.app[HISTORY].recent(identity.user_id, int(raw))
+    whose = identity.user_id
+    if "student" in request.query:
+        whose = user_id(request.query["student"])
+        await visible_student(request.app[CLASSES], identity, whose)
+    items = await request.app[HISTORY].recent(whose, int(raw), identity)
     return web.json_response({"executions": [execution_json(item) for item in items]})
 
 

@@ -11,7 +11,7 @@ from ..domain.grading import containers_at_once, grade, runs_counted
 from ..errors import Code, ServiceError
 from ..web import body
 from ..web.auth import optional_identity, required_teacher
-from ..web.keys import ENGINE, EXERCISES, SETTINGS
+from ..web.keys import ACTIVITY, ENGINE, EXERCISES, SETTINGS
 from ..web.run_request import RunServices, caller_of
 from ..web.shapes import exercise_json, exercise_summary_json, verdict_json
 
@@ -80,6 +80,21 @@ async def validate(request: web.Request) -> web.Response:
             status=verdict.status,
             passed_count=verdict.passed_count,
             total=len(verdict.cases),
+        )
+        await request.app[ACTIVITY].student(
+            str(identity.user_id),
+            {
+                "type": "validated",
+                "exercise": {
+                    "id": str(exercise.id),
+                    "slug": exercise.slug,
+                    "title": exercise.title,
+                },
+                "passed": verdict.passed_count,
+                "total": len(verdict.cases),
+                "solved": verdict.passed,
+                "status": verdict.status,
+            },
         )
     return web.json_response(verdict_json(verdict))
 

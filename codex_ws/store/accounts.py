@@ -174,3 +174,27 @@ class Accounts:
         if row is None:
             raise ServiceError(Code.UNAUTHORIZED, "This account no longer exists: sign in again")
         return _user(row)
+
+    async def find_by_email(self, email: str) -> User | None:
+        if "\x00" in email:
+            return None
+        row = await self.pool.fetchrow(
+            """SELECT id, email, name, role, created_at, token_generation
+               FROM users WHERE lower(email) = lower($1)""",
+            email,
+        )
+        return _user(row) if row else None
+
+    async def set_role(self, email: str, role: Role) -> User:
+        """Give the account `role`. Its tokens, which carry the old role, stop working: the
+        account signs in again. `not_found` for an unknown email."""
+        row = await self.pool.fetchrow(
+            """UPDATE users SET role = $2, token_generation = token_generation + 1
+               WHERE lower(email) = lower($1)
+               RETURNING id, email, name, role, created_at, token_generation""",
+            email,
+            role,
+        )
+        if row is None:
+            raise ServiceError(Code.NOT_FOUND, f"No account has the email {email}")
+        return _user(row)

@@ -12,6 +12,9 @@ import asyncpg
 
 from sandbox import Result
 
+from ..domain.tokens import Identity
+from .classes import visible_sql
+
 log = logging.getLogger(__name__)
 
 Source = Literal["rest", "ws"]
@@ -79,13 +82,16 @@ class History:
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("could not record execution %s: %s", result.run_id, exc)
 
-    async def recent(self, user_id: uuid.UUID, limit: int) -> list[Execution]:
+    async def recent(self, user_id: uuid.UUID, limit: int, viewer: Identity) -> list[Execution]:
+        """`user_id`'s newest runs that `viewer` may see (see store/classes.py)."""
         rows = await self.pool.fetch(
-            """SELECT id, source, language, code, status, exit_code, signal, timed_out,
-                      truncated, duration_ms, output, error, created_at
-               FROM executions WHERE user_id = $1
-               ORDER BY created_at DESC LIMIT $2""",
+            f"""SELECT x.id, x.source, x.language, x.code, x.status, x.exit_code, x.signal,
+                       x.timed_out, x.truncated, x.duration_ms, x.output, x.error, x.created_at
+                FROM executions x
+                WHERE x.user_id = $1 AND {visible_sql(viewer, "x.user_id", "x.created_at", "$3")}
+                ORDER BY x.created_at DESC LIMIT $2""",
             user_id,
             limit,
+            viewer.user_id,
         )
         return [Execution(**dict(row)) for row in rows]

@@ -26,6 +26,9 @@ from sandbox.owner import Owner
 
 from ..domain.budget import ENTRY_BYTES, SessionBudget, capped
 from ..domain.sessions import SessionInfo
+from ..domain.tokens import Identity
+from .activity import Activity
+from .classes import member_sql, visible_sql
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +78,10 @@ class SessionHub:
         prefix: str = "codex",
         stored_bytes: int = STORED_BYTES,
         stdin_bytes: int = STDIN_BYTES,
+        activity: Activity | None = None,
     ) -> None:
         self.redis = client
+        self.activity = activity
         self.pool = pool
         self.owner = owner
         self.prefix = prefix
@@ -115,6 +120,10 @@ class SessionHub:
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("session %s not stored at start: %s", info.id, exc)
         await live.start()
+        if self.activity is not None:
+            await self.activity.student(
+                info.user_id, {"type": "session_started", "session": info.brief()}
+            )
         return live
 
     async def abort_left_behind(self) -> int:
@@ -134,12 +143,18 @@ class SessionHub:
             except (RedisError, OSError) as exc:
                 log.warning("session %s: its live events are lost: %s", session_id, exc)
                 events = []
-            await self.pool.execute(
+            row = await self.pool.fetchrow(
                 """UPDATE sessions SET state = 'aborted', transcript = $2::jsonb
-                   WHERE id = $1 AND state = 'running'""",
+                   WHERE id = $1 AND state = 'running' RETURNING *""",
                 uuid.UUID(session_id),
                 json.dumps(capped(events, self.budget())),
             )
+            if row is not None and self.activity is not None:
+                info = _from_row(row)
+                await self.activity.student(
+                    info.user_id,
+                    {"type": "session_ended", "session": info.brief(), "status": "aborted"},
+                )
         if orphans:
             log.info("marked %d session(s) of processes that died as aborted", len(orphans))
         return len(orphans)
@@ -183,23 +198,65 @@ class SessionHub:
                 return list(json.loads(stored) if isinstance(stored, str) else stored)
         return []
 
-    async def recent(self, user_id: str | None, limit: int = 50) -> list[SessionInfo]:
-        """Recent sessions, newest first: everyone's (user_id None) or one user's."""
+    async def listed(
+        self,
+        viewer: Identity,
+        *,
+        in_class: uuid.UUID | None = None,
+        student: uuid.UUID | None = None,
+        state: str | None = None,
+        limit: int = 50,
+    ) -> list[SessionInfo]:
+        """The newest sessions `viewer` may see, narrowed to a class's members (while they were
+        members), one student, and `running` or `ended` ones."""
+        conditions = [
+            visible_sql(viewer, "s.user_id", "s.started_at", "$1"),
+            f"($2::uuid IS NULL OR {member_sql('$2', 's.user_id', 's.started_at')})",
+            "($3::uuid IS NULL OR s.user_id = $3)",
+        ]
+        if state == "running":
+            conditions.append("s.state = 'running'")
+        elif state == "ended":
+            conditions.append("s.state <> 'running'")
         rows = await self.pool.fetch(
-            """SELECT * FROM sessions WHERE ($1::uuid IS NULL OR user_id = $1)
-               ORDER BY started_at DESC LIMIT $2""",
-            uuid.UUID(user_id) if user_id else None,
+            f"""SELECT s.* FROM sessions s WHERE {" AND ".join(conditions)}
+                ORDER BY s.started_at DESC LIMIT $4""",
+            viewer.user_id,
+            in_class,
+            student,
             limit,
         )
-        sessions = [_from_row(row) for row in rows]
+        sessions = await self._alive([_from_row(row) for row in rows])
+        if state == "running":
+            sessions = [s for s in sessions if s.state == "running"]
+        return sessions
+
+    async def latest_in_class(self, class_id: uuid.UUID) -> dict[str, SessionInfo]:
+        """Each current student's newest session since joining, by student id."""
+        rows = await self.pool.fetch(
+            """SELECT s.* FROM class_members m
+               JOIN LATERAL (
+                   SELECT * FROM sessions x
+                   WHERE x.user_id = m.user_id AND x.started_at >= m.joined_at
+                   ORDER BY x.started_at DESC LIMIT 1) s ON true
+               WHERE m.class_id = $1 AND m.left_at IS NULL""",
+            class_id,
+        )
+        sessions = await self._alive([_from_row(row) for row in rows])
+        return {s.user_id: s for s in sessions if s.user_id is not None}
+
+    async def _alive(self, sessions: list[SessionInfo]) -> list[SessionInfo]:
+        """`sessions`, with those no process keeps running any more shown `aborted`."""
         running = [s for s in sessions if s.state == "running"]
         if running:
             try:
-                alive = await self.redis.exists(*(self.info_key(s.id) for s in running))
-                if alive != len(running):
+                async with self.redis.pipeline(transaction=False) as pipe:
                     for session in running:
-                        if not await self.redis.exists(self.info_key(session.id)):
-                            session.state = "aborted"
+                        pipe.exists(self.info_key(session.id))
+                    alive = await pipe.execute()
+                for session, exists in zip(running, alive, strict=True):
+                    if not exists:
+                        session.state = "aborted"
             except (RedisError, OSError) as exc:
                 log.warning("could not tell which running sessions are alive: %s", exc)
         return sessions
@@ -302,6 +359,11 @@ class LiveSession:
             )
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("session %s: could not store its end: %s", self.info.id, exc)
+        if self.hub.activity is not None:
+            await self.hub.activity.student(
+                self.info.user_id,
+                {"type": "session_ended", "session": self.info.brief(), "status": status},
+            )
 
     async def abandon(self) -> None:
         """Stop publishing and keeping the session alive, without waiting for long."""

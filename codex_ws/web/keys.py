@@ -14,7 +14,9 @@ from ..domain.draining import Drain
 from ..domain.tokens import Tokens
 from ..settings import Settings
 from ..store.accounts import Accounts
+from ..store.activity import Activity
 from ..store.admission import Admission
+from ..store.classes import Classes
 from ..store.exercises import Exercises
 from ..store.history import History
 from ..store.revocations import Revocations
@@ -30,6 +32,8 @@ ADMISSION_REDIS = web.AppKey("admission_redis", redis.Redis)
 TOKENS = web.AppKey("tokens", Tokens)
 ADMISSION = web.AppKey("admission", Admission)
 ACCOUNTS = web.AppKey("accounts", Accounts)
+CLASSES = web.AppKey("classes", Classes)
+ACTIVITY = web.AppKey("activity", Activity)
 REVOCATIONS = web.AppKey("revocations", Revocations)
 EXERCISES = web.AppKey("exercises", Exercises)
 HISTORY = web.AppKey("history", History)

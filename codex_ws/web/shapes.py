@@ -5,6 +5,7 @@ docs/openapi.yaml names each one; a change here is a change of the contract.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sandbox import (
@@ -18,6 +19,14 @@ from sandbox import (
     StageEvent,
 )
 
+from ..domain.classes import (
+    Assignment,
+    ClassInfo,
+    LastValidation,
+    Member,
+    Person,
+    ProgressCell,
+)
 from ..domain.exercises import Exercise
 from ..domain.grading import CaseVerdict, Verdict
 from ..domain.sessions import SessionInfo
@@ -154,6 +163,117 @@ def session_json(session: SessionInfo, *, with_code: bool = False) -> Json:
     if with_code:
         data["code"] = session.code
     return data
+
+
+def person_json(person: Person) -> Json:
+    return {"id": str(person.id), "name": person.name, "email": person.email}
+
+
+def class_json(info: ClassInfo) -> Json:
+    """A class as its teachers see it."""
+    return {
+        "id": str(info.id),
+        "name": info.name,
+        "joinCode": info.join_code,
+        "teachers": [person_json(t) for t in info.teachers],
+        "createdAt": info.created_at.isoformat(),
+        "studentCount": info.student_count,
+    }
+
+
+def joined_class_json(info: ClassInfo) -> Json:
+    """A class as its students see it: no join code, no teachers' emails."""
+    return {
+        "id": str(info.id),
+        "name": info.name,
+        "teachers": [{"id": str(t.id), "name": t.name} for t in info.teachers],
+        "joinedAt": info.joined_at.isoformat() if info.joined_at else None,
+    }
+
+
+def member_json(member: Member) -> Json:
+    return {
+        "id": str(member.id),
+        "name": member.name,
+        "email": member.email,
+        "joinedAt": member.joined_at.isoformat(),
+    }
+
+
+def assignment_json(assignment: Assignment) -> Json:
+    return {
+        "id": str(assignment.exercise_id),
+        "slug": assignment.slug,
+        "title": assignment.title,
+        "difficulty": assignment.difficulty,
+        "dueAt": assignment.due_at.isoformat() if assignment.due_at else None,
+    }
+
+
+def progress_json(
+    students: list[Member], exercises: list[Assignment], cells: list[ProgressCell]
+) -> Json:
+    return {
+        "students": [person_json(Person(s.id, s.name, s.email)) for s in students],
+        "exercises": [assignment_json(a) for a in exercises],
+        "cells": [
+            {
+                "student": str(cell.student),
+                "exercise": str(cell.exercise),
+                "attempts": cell.attempts,
+                "solved": cell.solved,
+                "lastStatus": cell.last_status,
+                "lastAt": cell.last_at.isoformat(),
+            }
+            for cell in cells
+        ],
+    }
+
+
+def last_verdict_json(session: SessionInfo | None, check: LastValidation | None) -> Json | None:
+    """The newest of a student's ended run and exercise check."""
+    ended = session if session is not None and session.ended_at else None
+    ended_at = datetime.fromisoformat(ended.ended_at) if ended and ended.ended_at else None
+    if check is not None and (ended_at is None or check.at >= ended_at):
+        return {
+            "kind": "validation",
+            "status": check.status,
+            "at": check.at.isoformat(),
+            "exercise": {"id": str(check.exercise_id), "slug": check.slug, "title": check.title},
+            "passed": check.passed,
+            "total": check.total,
+        }
+    if ended is not None:
+        return {"kind": "run", "status": ended.status, "at": ended.ended_at}
+    return None
+
+
+def class_snapshot_json(
+    info: ClassInfo,
+    students: list[Member],
+    online: set[str],
+    sessions: dict[str, SessionInfo],
+    checks: dict[Any, LastValidation],
+) -> Json:
+    """The first message of a class's watch: each student's state now."""
+    roster = []
+    for student in students:
+        key = str(student.id)
+        session = sessions.get(key)
+        roster.append(
+            {
+                "id": key,
+                "name": student.name,
+                "online": key in online,
+                "session": session.brief() if session else None,
+                "lastVerdict": last_verdict_json(session, checks.get(student.id)),
+            }
+        )
+    return {
+        "type": "snapshot",
+        "class": {"id": str(info.id), "name": info.name},
+        "students": roster,
+    }
 
 
 def snapshot_json(session: SessionInfo, events: list[Json]) -> Json:

@@ -5,6 +5,8 @@ One program at a time per connection; the connection's handlers act on its curre
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +14,10 @@ from aiohttp import web
 
 from sandbox import SIGNALS, CheckedRun
 
+from ..domain.tokens import Identity
 from ..errors import Code, ServiceError
 from ..web.auth import optional_identity
-from ..web.keys import SETTINGS
+from ..web.keys import ACTIVITY, SETTINGS
 from ..web.run_request import Caller, RunServices, caller_of, parse_run
 from .connection import Connection, Handler, Message, check_origin, no_fields, refuse
 from .live_run import LiveRun
@@ -120,13 +123,21 @@ async def run_socket(request: web.Request) -> web.WebSocketResponse:
         return connection.ws
     socket = RunSocket(connection, RunServices.of(request.app), caller)
     try:
-        await connection.serve(socket.handlers, unknown=_unknown, first=first)
+        async with _online(request.app, identity):
+            await connection.serve(socket.handlers, unknown=_unknown, first=first)
     finally:
         try:
             await socket.close()
         finally:
             await connection.close()
     return connection.ws
+
+
+def _online(app: web.Application, identity: Identity | None) -> AbstractAsyncContextManager[None]:
+    """A signed-in IDE connection shows its account online to the teachers of its classes."""
+    if identity is None:
+        return contextlib.nullcontext()
+    return app[ACTIVITY].online(str(identity.user_id))
 
 
 def setup_routes(app: web.Application) -> None:

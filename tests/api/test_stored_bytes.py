@@ -29,9 +29,10 @@ from codex_ws.settings import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 from codex_ws.store.admission import Admission, Quota
 from codex_ws.store.db import create_pool, migrate
 from codex_ws.store.sessions import FINISHED_STREAM_SECONDS, SessionHub
-from tests.servers import register, start_server, stop_server, wait_until_healthy
+from tests.servers import promoted, start_server, stop_server, wait_until_healthy
 
-from .conftest import JWT_SECRET, TEACHER_CODE, Account, Client
+from .classroom import make_admin
+from .conftest import JWT_SECRET, TEACHER_CODE, Client, SignUp
 from .test_openapi import assert_matches, validator
 from .test_ws_resilience import PrivateRedis
 
@@ -221,8 +222,8 @@ async def test_a_stdin_flood_is_read_in_full_and_stored_within_the_budget(
     server: tuple[str, str], http: aiohttp.ClientSession
 ) -> None:
     base, prefix = server
-    teacher = await register(http, base, "teacher", TEACHER_CODE)
-    seen = await flood(http, base, teacher["token"])
+    admin = await promoted(http, base, TEACHER_CODE)  # the run is anonymous
+    seen = await flood(http, base, admin["token"])
 
     # The program read every byte, and its client got all its output.
     sent = MESSAGES * PER_MESSAGE * 4
@@ -248,13 +249,14 @@ async def test_a_stdin_flood_is_read_in_full_and_stored_within_the_budget(
 
     await check_stream(prefix, seen.session_id, watched)
     await check_transcript(seen.session_id, watched)
-    await check_pages(http, f"{base}/api/sessions/{seen.session_id}", teacher["token"], watched)
+    await check_pages(http, f"{base}/api/sessions/{seen.session_id}", admin["token"], watched)
 
 
 async def test_a_long_transcript_is_answered_a_page_at_a_time(
-    client: Client, teacher: Account
+    client: Client, sign_up: SignUp
 ) -> None:
     """Pages stop at `limit` events or at 256 KiB of their text, and together hold them all."""
+    admin = await make_admin(client, sign_up)  # the session is anonymous
     events = [{"type": "stdout", "data": f"{i:05} " + "x" * 994} for i in range(600)]
     events.append(
         {
@@ -285,7 +287,7 @@ async def test_a_long_transcript_is_answered_a_page_at_a_time(
     pages: list[list[dict[str, Any]]] = []
     after: int | None = 0
     while after is not None:
-        response = await client.get(f"{url}?after={after}", headers=teacher.headers)
+        response = await client.get(f"{url}?after={after}", headers=admin.headers)
         raw = await response.read()
         assert response.status == 200, raw[:200]
         assert len(raw) <= (256 << 10) + 1024
@@ -296,10 +298,10 @@ async def test_a_long_transcript_is_answered_a_page_at_a_time(
     assert [e for page in pages for e in page] == events
     assert len(pages) == 3  # about 250 events of 1 KiB each fill 256 KiB
 
-    response = await client.get(f"{url}?after=598&limit=2", headers=teacher.headers)
+    response = await client.get(f"{url}?after=598&limit=2", headers=admin.headers)
     body = await response.json()
     assert (body["events"], body["more"], body["nextAfter"]) == (events[598:600], True, 600)
-    response = await client.get(f"{url}?after=601", headers=teacher.headers)
+    response = await client.get(f"{url}?after=601", headers=admin.headers)
     body = await response.json()
     assert (body["events"], body["more"], body["nextAfter"]) == ([], False, None)
 

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.servers import register, start_server, stop_server, wait_until_healthy
+from tests.servers import enroll, register, start_server, stop_server, wait_until_healthy
 
 from .conftest import JWT_SECRET, TEACHER_CODE
 
@@ -85,6 +85,8 @@ async def test_a_teacher_on_another_process_sees_everything_in_order(
     student = await _account(http, first, "student")
     teacher = await _account(http, second, "teacher")
     late_teacher = await _account(http, second, "teacher")
+    for watching in (teacher, late_teacher):
+        await enroll(http, second, watching["token"], student["token"])
 
     run_ws = await http.ws_connect(f"{first}/ws/run?token={student['token']}")
     await run_ws.send_json({"type": "run", "language": "python", "code": INTERACTIVE})
@@ -179,6 +181,7 @@ async def test_sessions_are_listed_with_visibility_rules(
     student = await _account(http, first, "student")
     other = await _account(http, first, "student")
     teacher = await _account(http, second, "teacher")
+    await enroll(http, second, teacher["token"], student["token"])
     run_ws = await http.ws_connect(f"{first}/ws/run?token={student['token']}")
     await run_ws.send_json({"type": "run", "language": "python", "code": "print('listed')"})
     session_id = (await _receive(run_ws))["sessionId"]

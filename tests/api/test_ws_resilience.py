@@ -20,6 +20,7 @@ from sandbox import Engine
 from tests.conftest import assert_nothing_left
 from tests.servers import free_port
 
+from .classroom import enroll
 from .conftest import Account, Client, make_settings, start_client
 from .test_ws_run import next_message, output_until, until
 
@@ -126,6 +127,7 @@ async def test_redis_going_away_mid_session(
     teacher: Account = await sign_up("teacher")
     client: Client = await start_client(make_settings(redis_url=private_redis.url))
     try:
+        await enroll(client, teacher, student)
         run_ws = await client.ws_connect(f"/ws/run?token={student.token}")
         await run_ws.send_json({"type": "run", "language": "python", "code": ECHO})
         session_id = (await next_message(run_ws))["sessionId"]
