@@ -156,6 +156,10 @@ async def _the_progress_table(room: Classroom) -> None:
     exercises = checker_page.get_by_role("tabpanel", name="Exercises")
     await checker_page.get_by_role("tab", name="Exercises").click()
     await exercises.get_by_role("button", name=re.compile(SUM_TITLE)).click()
+    await expect(checker_page.locator("#context-label")).to_have_text(f"Exercise: {SUM_TITLE}")
+    await expect(checker_page.get_by_role("textbox", name="Code", exact=True)).to_have_value(
+        re.compile("TODO")
+    )
     await set_code(checker_page, WRONG_SUM)
     await checker_page.get_by_role("button", name="Check solution").click()
     await expect(exercises.get_by_role("region", name="Check results")).to_contain_text(
