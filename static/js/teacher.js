@@ -66,6 +66,8 @@ function readHash() {
 }
 
 function writeHash() {
+  // Signed out, the address keeps what it asked for, to open once a teacher signs in.
+  if (!mayTeach()) return;
   const params = new URLSearchParams();
   if (classId) params.set("class", classId);
   if (watch.studentId) params.set("student", watch.studentId);

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,7 +15,10 @@ from urllib.parse import parse_qs
 import aiohttp
 from playwright.async_api import Locator, Page, expect
 
+from tests.servers import CODEX_WS
+
 from .conftest import (
+    PASSWORD,
     Account,
     NewPage,
     api_account,
@@ -315,8 +319,58 @@ async def test_twelve_consoles_at_once(new_page: NewPage, base_url: str) -> None
             tile = grid.get_by_role("log", name=f"Console of {student.name}")
             await expect(tile).to_contain_text(f"tag-{index} 3")
         await screenshot(teacher, "teacher-grid-12.png")
+        # From the keyboard: a console's name opens it full size; "All consoles" comes back to it.
+        first = grid.get_by_role("button", name=re.compile(re.escape(students[0].name)))
+        await first.focus()
+        await teacher.keyboard.press("Enter")
+        heading = teacher.get_by_role("heading", name=re.compile(re.escape(students[0].name)))
+        await expect(heading).to_be_focused()
+        await teacher.get_by_role("button", name="All consoles").focus()
+        await teacher.keyboard.press("Enter")
+        await expect(first).to_be_focused()
         await teacher.set_viewport_size({"width": 420, "height": 800})
         await screenshot(teacher, "teacher-grid-narrow.png")
         await teacher.set_viewport_size({"width": 1280, "height": 800})
     finally:
         await asyncio.gather(*runs)
+
+
+async def test_an_admin_sees_every_class(new_page: NewPage) -> None:
+    page = await new_page()
+    teacher = await api_account(page, "teacher")
+    name = f"Period {uuid.uuid4().hex[:6]}"
+    created = await page.request.post("/api/classes", data={"name": name}, headers=teacher.headers)
+    assert created.status == 201, await created.text()
+    info = await created.json()
+    student = await api_account(page)
+    joined = await page.request.post(
+        "/api/classes/join", data={"joinCode": info["joinCode"]}, headers=student.headers
+    )
+    assert joined.status == 200, await joined.text()
+
+    email = f"admin-{uuid.uuid4().hex[:10]}@example.test"
+    made = await asyncio.create_subprocess_exec(
+        CODEX_WS,
+        "users",
+        "create",
+        "--admin",
+        "--name",
+        "Head",
+        email,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await made.communicate(f"{PASSWORD}\n".encode())
+    assert made.returncode == 0, out + err
+    login = await page.request.post("/api/auth/login", data={"email": email, "password": PASSWORD})
+    assert login.status == 200, await login.text()
+    body = await login.json()
+    admin = Account(body["user"]["id"], "Head", email, body["token"])
+
+    await sign_in_as(page, admin, f"/teacher#class={info['id']}")
+    await expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    await expect(page.get_by_label("Class", exact=True)).to_have_value(info["id"])
+    roster = page.get_by_role("list", name="Students")
+    await expect(roster.get_by_role("listitem").filter(has_text=student.name)).to_be_visible()
+    await expect(page.locator("#join-code")).to_have_text(info["joinCode"])
