@@ -118,6 +118,7 @@ export class ClassPanel extends EventTarget {
     }
     this.status.textContent = "";
     const changed = this.current?.id !== info.id;
+    if (changed) this.codeStatus.textContent = "";
     this.current = info;
     this.picker.value = info.id;
     this.#renderDetails();
@@ -171,7 +172,7 @@ export class ClassPanel extends EventTarget {
       this.nameInput.value = "";
       this.createBox.open = false;
       await this.load(created.id);
-      this.status.textContent = `Class “${created.name}” created. Share its join code with your students.`;
+      this.codeStatus.textContent = `Class “${created.name}” created: share this code with your students.`;
     } catch (error) {
       this.#invalid(this.nameInput, this.createError, `Could not create the class: ${describeError(error)}`);
     }

@@ -49,8 +49,8 @@ class ConsoleTile {
           this.badge.title = languageName(session.language);
           let last = null;
           for (const event of events) last = showSessionEvent(this.console, event) ?? last;
-          if (session.state === "running") this.#badge("Live", "live");
-          else if (last) this.#badge(statusLabel(events.findLast((e) => e.type === "exit")?.status), last.tone);
+          if (last) this.#badge(statusLabel(events.findLast((e) => e.type === "exit")?.status), last.tone);
+          else if (session.state === "running") this.#badge("Live", "live");
           else this.#badge(session.state === "aborted" ? "Aborted" : "Finished", session.state === "aborted" ? "bad" : "neutral");
         },
         waiting: () => {

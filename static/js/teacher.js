@@ -52,8 +52,11 @@ const watch = new StudentWatch(
     status: byId("watch-status"),
     editor: byId("watch-editor"),
     console: byId("watch-console"),
+    runs: byId("watch-runs"),
+    runList: byId("watch-run-list"),
+    live: byId("watch-live"),
   },
-  { token, languageName, onExpired: () => auth.expired() },
+  { api, token, languageName, onExpired: () => auth.expired() },
 );
 const progress = new ProgressTable(byId("panel-progress"), { api });
 
