@@ -96,6 +96,7 @@ async def _three_students_join(room: Classroom) -> None:
         classes = panel.get_by_role("list", name="Your classes")
         await expect(classes.get_by_role("listitem")).to_have_count(1)
         await expect(classes).to_contain_text("Period 3")
+        await screenshot(page, "ide-classes.png")
         room.students.append((page, person.name))
     for _, name in students:
         await expect(roster.get_by_role("listitem").filter(has_text=name)).to_contain_text("Online")
