@@ -12,10 +12,10 @@ from sandbox import Engine, EngineConfig
 
 from .domain.draining import Drain
 from .domain.tokens import Tokens
-from .routes import auth, classes, docs, execute, exercises, health, pages, sessions
+from .routes import auth, classes, docs, execute, exercises, health, pages, sessions, snippets
 from .settings import Settings
 from .store.accounts import Accounts, PasswordWork
-from .store.activity import Activity
+from .store.activity import Activity, Mailbox
 from .store.admission import Admission
 from .store.classes import Classes
 from .store.db import create_pool, migrate
@@ -23,6 +23,7 @@ from .store.exercises import Exercises
 from .store.history import History
 from .store.revocations import Revocations
 from .store.sessions import SessionHub
+from .store.snippets import Snippets
 from .store.throttle import Throttle
 from .web.auth import revocation_middleware
 from .web.keys import (
@@ -35,11 +36,13 @@ from .web.keys import (
     ENGINE,
     EXERCISES,
     HISTORY,
+    MAILBOX,
     PG_POOL,
     REDIS,
     REVOCATIONS,
     SESSIONS,
     SETTINGS,
+    SNIPPETS,
     SOCKETS,
     THROTTLE,
     TOKENS,
@@ -71,6 +74,7 @@ def create_app(settings: Settings) -> web.Application:
         exercises,
         classes,
         sessions,
+        snippets,
         run_socket,
         watch_socket,
         class_socket,
@@ -92,6 +96,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[EXERCISES] = Exercises(pool)
     app[CLASSES] = Classes(pool)
     app[HISTORY] = History(pool)
+    app[SNIPPETS] = Snippets(pool)
     yield
     passwords.close()
     await pool.close()
@@ -123,6 +128,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     )
     app[REDIS] = client
     app[ACTIVITY] = Activity(client, settings.redis_prefix)
+    app[MAILBOX] = Mailbox(app[ACTIVITY])
+    app[MAILBOX].start()
     app[ADMISSION_REDIS] = limits
     password_places = settings.password_threads + settings.password_queue
     app[THROTTLE] = Throttle(
@@ -136,6 +143,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         checks_at_once_per_address=max(1, password_places // 2),
     )
     yield
+    await app[MAILBOX].stop()
     await limits.aclose(close_connection_pool=True)
     await client.aclose()
 

@@ -201,6 +201,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("queue_wait_seconds", "CODEX_QUEUE_WAIT_SECONDS", _number, 5.0, 0),
     Setting("validation_seconds", "CODEX_VALIDATION_SECONDS", _number, 60.0, 1),
     Setting("validations_per_minute", "CODEX_VALIDATIONS_PER_MINUTE", _integer, 5, 1),
+    Setting("snippets_per_minute", "CODEX_SNIPPETS_PER_MINUTE", _integer, 10, 1),
     Setting(
         "pool_sizes",
         "CODEX_POOL",
@@ -276,6 +277,7 @@ class Settings:
     queue_wait_seconds: float
     validation_seconds: float
     validations_per_minute: int
+    snippets_per_minute: int
     pool_sizes: dict[str, int]
     pool_max_age_seconds: float
     session_stored_bytes: int

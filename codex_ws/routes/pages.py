@@ -10,12 +10,16 @@ from aiohttp.typedefs import Handler
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 
+def page_response(path: Path) -> web.FileResponse:
+    return web.FileResponse(
+        path,
+        headers={"Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8"},
+    )
+
+
 def _page(name: str) -> Handler:
     async def serve(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(
-            STATIC_DIR / name,
-            headers={"Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8"},
-        )
+        return page_response(STATIC_DIR / name)
 
     return serve
 

@@ -1,10 +1,14 @@
 """What students do, as it happens, for the teachers watching their classes from any process.
 
 Each account has a Redis pub/sub channel of its activity (`session_started`, `session_ended`,
-`validated`, `student_online`, `student_offline`) and each class one of its roster changes
-(`student_joined`, `student_left`). A class watcher subscribes to its class and to each of its
-students. Presence is a sorted set per account of its open IDE connections, each with the time it
-lapses unless refreshed, so that a process that dies takes its connections offline by itself.
+`validated`, `student_online`, `student_offline`, and `code`: what its editor holds, while a
+teacher follows it) and each class one of its roster changes (`student_joined`,
+`student_left`). A class watcher subscribes to its class and to each of its students. Presence
+and followers are sorted sets per account, of its open IDE connections and of the teachers'
+follow sockets, each member scored with the time it lapses unless refreshed, so that a process
+that dies takes its members away by itself. An account's IDE connections hear how many
+teachers follow it through its notice channel, which one subscription per process (`Mailbox`)
+hands out.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as redis
@@ -28,6 +33,9 @@ Event = dict[str, Any]
 
 PRESENCE_TTL_SECONDS = 45
 PRESENCE_REFRESH_SECONDS = 15
+DRAFT_SECONDS = 3600
+DRAFT_INTERVAL_SECONDS = 0.25
+MAILBOX_RETRY_SECONDS = 2.0
 
 
 class Activity:
@@ -57,15 +65,58 @@ class Activity:
         if user_id is not None:
             await self.publish(self.user_channel(user_id), {**event, "student": user_id})
 
-    # -- presence --------------------------------------------------------------------------
+    # -- presence and watchers -------------------------------------------------------------
+
+    def online(self, user_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """The account is online while this is entered (one IDE connection of it)."""
+        return self._member(
+            self._presence_key(user_id),
+            first=lambda: self.student(user_id, {"type": "student_online"}),
+            changed=None,
+            last=lambda: self.student(user_id, {"type": "student_offline"}),
+        )
+
+    def watching(self, user_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """A teacher follows the account while this is entered; its IDE is told how many do."""
+
+        async def tell() -> None:
+            await self.publish(
+                self.notice_channel(user_id),
+                {"type": "watched", "watchers": await self.watchers(user_id)},
+            )
+
+        return self._member(self._watchers_key(user_id), first=None, changed=tell, last=None)
+
+    async def watchers(self, user_id: str) -> int:
+        """How many teachers follow the account now."""
+        try:
+            return int(await self.redis.zcount(self._watchers_key(user_id), time.time(), "+inf"))
+        except (RedisError, OSError):
+            return 0
+
+    def notice_channel(self, user_id: str) -> str:
+        """What the account's own IDE connections are told, on whichever process they are."""
+        return f"{self.prefix}:notice:{user_id}"
+
+    def _watchers_key(self, user_id: str) -> str:
+        return f"{self.prefix}:watchers:{user_id}"
 
     @contextlib.asynccontextmanager
-    async def online(self, user_id: str) -> AsyncIterator[None]:
-        """The account is online while this is entered (one IDE connection of it)."""
+    async def _member(
+        self,
+        key: str,
+        *,
+        first: Callable[[], Awaitable[None]] | None,
+        changed: Callable[[], Awaitable[None]] | None,
+        last: Callable[[], Awaitable[None]] | None,
+    ) -> AsyncIterator[None]:
+        """One member of the lapsing set `key` while entered, refreshed until it leaves."""
         connection = uuid.uuid4().hex
-        key = self._presence_key(user_id)
-        if await self._refresh(key, connection) == 1:
-            await self.student(user_id, {"type": "student_online"})
+        count = await self._refresh(key, connection)
+        if count == 1 and first is not None:
+            await first()
+        if changed is not None:
+            await changed()
         refresher = asyncio.create_task(self._keep_fresh(key, connection))
         try:
             yield
@@ -73,8 +124,33 @@ class Activity:
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
-            if await self._leave(key, connection) == 0:
-                await self.student(user_id, {"type": "student_offline"})
+            left = await self._leave(key, connection)
+            if left == 0 and last is not None:
+                await last()
+            if changed is not None:
+                await changed()
+
+    # -- what a student is typing ----------------------------------------------------------
+
+    async def share_draft(self, user_id: str, language: str, code: str) -> None:
+        """The code in the student's editor now, for the teachers following them."""
+        draft = {"type": "code", "language": language, "code": code, "at": _now_iso()}
+        try:
+            await self.redis.set(self._draft_key(user_id), json.dumps(draft), ex=DRAFT_SECONDS)
+        except (RedisError, OSError) as exc:
+            log.warning("draft not kept: %s", exc)
+        await self.student(user_id, draft)
+
+    async def draft(self, user_id: str) -> Event | None:
+        """The newest code the student's editor shared (within the last hour)."""
+        try:
+            raw = await self.redis.get(self._draft_key(user_id))
+        except (RedisError, OSError):
+            return None
+        return json.loads(raw) if raw else None
+
+    def _draft_key(self, user_id: str) -> str:
+        return f"{self.prefix}:draft:{user_id}"
 
     async def online_among(self, user_ids: Iterable[str]) -> set[str]:
         """Which of these accounts have an IDE connection open now."""
@@ -168,3 +244,104 @@ class Subscription:
         except (ValueError, TypeError):
             return None
         return event if isinstance(event, dict) else None
+
+
+class DraftSharer:
+    """One IDE connection's editor, shared at most every `DRAFT_INTERVAL_SECONDS`: of the code
+    offered meanwhile only the newest goes."""
+
+    def __init__(self, activity: Activity, user_id: str) -> None:
+        self.activity = activity
+        self.user_id = user_id
+        self._pending: tuple[str, str] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop = asyncio.get_running_loop()
+        self._last = -DRAFT_INTERVAL_SECONDS
+
+    def offer(self, language: str, code: str) -> None:
+        self._pending = (language, code)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._share())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _share(self) -> None:
+        while self._pending is not None:
+            wait = self._last + DRAFT_INTERVAL_SECONDS - self._loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            language, code = self._pending
+            self._pending = None
+            self._last = self._loop.time()
+            await self.activity.share_draft(self.user_id, language, code)
+
+
+class Mailbox:
+    """This process's one subscription to the notices of every account (`notice:*`), handed
+    to the account's IDE connections here: a connection costs no Redis connection of its own."""
+
+    def __init__(self, activity: Activity) -> None:
+        self.activity = activity
+        self._listeners: dict[str, set[Callable[[Event], None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @contextlib.contextmanager
+    def listening(self, user_id: str, listener: Callable[[Event], None]) -> Iterator[None]:
+        listeners = self._listeners.setdefault(user_id, set())
+        listeners.add(listener)
+        try:
+            yield
+        finally:
+            listeners.discard(listener)
+            if not listeners:
+                del self._listeners[user_id]
+
+    async def _listen(self) -> None:
+        prefix = self.activity.notice_channel("")
+        while True:
+            try:
+                pubsub = self.activity.redis.pubsub(ignore_subscribe_messages=True)
+                try:
+                    await pubsub.psubscribe(prefix + "*")
+                    while True:
+                        message = await pubsub.get_message(
+                            ignore_subscribe_messages=True, timeout=1.0
+                        )
+                        if message is not None and message.get("type") == "pmessage":
+                            self._deliver(message["channel"], message["data"], prefix)
+                finally:
+                    with contextlib.suppress(RedisError, OSError):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+            except (RedisError, OSError) as exc:
+                log.warning("notices to IDE connections paused (Redis): %s", exc)
+                await asyncio.sleep(MAILBOX_RETRY_SECONDS)
+
+    def _deliver(self, channel: bytes | str, data: bytes | str, prefix: str) -> None:
+        name = channel.decode() if isinstance(channel, bytes) else channel
+        listeners = self._listeners.get(name.removeprefix(prefix))
+        if not listeners:
+            return
+        try:
+            event = json.loads(data)
+        except ValueError:
+            return
+        if isinstance(event, dict):
+            for listener in list(listeners):
+                listener(event)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()

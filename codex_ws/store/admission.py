@@ -179,6 +179,10 @@ class Admission:
         runs); `rate_limited` past it."""
         await self._count(f"{self._prefix}:validations:{caller_key}", per_minute, "validations")
 
+    async def count_snippet(self, caller_key: str, per_minute: int) -> None:
+        """Count a share link against the caller's rate of them; `rate_limited` past it."""
+        await self._count(f"{self._prefix}:snippets:{caller_key}", per_minute, "share links")
+
     async def _check_rate(self, quota: Quota, cost: int) -> None:
         await self._count(f"{self._prefix}:rate:{quota.key}", quota.per_minute, "runs", cost)
 

@@ -14,13 +14,14 @@ from ..domain.draining import Drain
 from ..domain.tokens import Tokens
 from ..settings import Settings
 from ..store.accounts import Accounts
-from ..store.activity import Activity
+from ..store.activity import Activity, Mailbox
 from ..store.admission import Admission
 from ..store.classes import Classes
 from ..store.exercises import Exercises
 from ..store.history import History
 from ..store.revocations import Revocations
 from ..store.sessions import SessionHub
+from ..store.snippets import Snippets
 from ..store.throttle import Throttle
 from .outbox import Outbox
 
@@ -34,9 +35,11 @@ ADMISSION = web.AppKey("admission", Admission)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 CLASSES = web.AppKey("classes", Classes)
 ACTIVITY = web.AppKey("activity", Activity)
+MAILBOX = web.AppKey("mailbox", Mailbox)
 REVOCATIONS = web.AppKey("revocations", Revocations)
 EXERCISES = web.AppKey("exercises", Exercises)
 HISTORY = web.AppKey("history", History)
+SNIPPETS = web.AppKey("snippets", Snippets)
 SESSIONS = web.AppKey("sessions", SessionHub)
 SOCKETS = web.AppKey("sockets", weakref.WeakSet[Outbox])
 DRAIN = web.AppKey("drain", Drain)

@@ -30,6 +30,7 @@ from ..domain.classes import (
 from ..domain.exercises import Exercise
 from ..domain.grading import CaseVerdict, Verdict
 from ..domain.sessions import SessionInfo
+from ..domain.snippets import Snippet
 from ..domain.users import User
 from ..errors import ServiceError
 from ..store.history import Execution
@@ -332,4 +333,14 @@ def verdict_json(verdict: Verdict) -> Json:
         "passedCount": verdict.passed_count,
         "compileOutput": verdict.compile_output,
         "results": [case_json(case) for case in verdict.cases],
+    }
+
+
+def snippet_json(snippet: Snippet, url: str) -> Json:
+    return {
+        "id": snippet.id,
+        "language": snippet.language,
+        "code": snippet.code,
+        "createdAt": snippet.created_at.isoformat(),
+        "url": url,
     }

@@ -3,7 +3,8 @@
 - `GET /ws/classes/{id}/watch`: a snapshot of every student (online, current session, last
   verdict), then what each does as it happens, from any server process;
 - `GET /ws/classes/{id}/students/{userId}/follow`: one student's current session as
-  `/ws/sessions/{id}/watch` gives it, switching to each new run the student starts.
+  `/ws/sessions/{id}/watch` gives it, switching to each new run the student starts, and the
+  code in their editor as they type (their IDE is told it is followed).
 """
 
 from __future__ import annotations
@@ -157,7 +158,10 @@ async def _follow(
     activity, hub = app[ACTIVITY], app[SESSIONS]
     relay: asyncio.Task[None] | None = None
     try:
-        async with activity.subscription([activity.user_channel(str(student.id))]) as sub:
+        async with (
+            activity.subscription([activity.user_channel(str(student.id))]) as sub,
+            activity.watching(str(student.id)),
+        ):
             newest = await hub.listed(identity, in_class=info.id, student=student.id, limit=1)
             current: SessionInfo | None = newest[0] if newest else None
             if current is not None:
@@ -169,8 +173,14 @@ async def _follow(
                         "student": {"id": str(student.id), "name": student.name},
                     }
                 )
+            draft = await activity.draft(str(student.id))
+            if draft is not None:
+                outbox.send(_code(draft))
             while True:
                 event = await sub.next(WAIT_SECONDS)
+                if event is not None and event.get("type") == "code":
+                    outbox.send(_code(event))
+                    continue
                 started = _started_session(event)
                 if started is None or (current is not None and started == current.id):
                     continue
@@ -185,6 +195,16 @@ async def _follow(
         outbox.error(ServiceError(Code.UNAVAILABLE, _OUTAGE))
     finally:
         await _stop(relay)
+
+
+def _code(event: Event) -> Event:
+    """What the student's editor holds, as the follower gets it."""
+    return {
+        "type": "code",
+        "language": event.get("language"),
+        "code": event.get("code"),
+        "at": event.get("at"),
+    }
 
 
 def _started_session(event: Event | None) -> str | None:

@@ -6,7 +6,7 @@ One program at a time per connection; the connection's handlers act on its curre
 from __future__ import annotations
 
 import contextlib
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,10 @@ from sandbox import SIGNALS, CheckedRun
 
 from ..domain.tokens import Identity
 from ..errors import Code, ServiceError
+from ..store.activity import Activity, DraftSharer
 from ..web.auth import optional_identity
-from ..web.keys import ACTIVITY, SETTINGS
+from ..web.keys import ACTIVITY, MAILBOX, SETTINGS
+from ..web.outbox import Outbox
 from ..web.run_request import Caller, RunServices, caller_of, parse_run
 from .connection import Connection, Handler, Message, check_origin, no_fields, refuse
 from .live_run import LiveRun
@@ -26,6 +28,12 @@ from .live_run import LiveRun
 @dataclass(frozen=True, slots=True)
 class Stdin:
     data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    language: str
+    code: str
 
 
 def _stdin(message: Message) -> Stdin:
@@ -49,7 +57,9 @@ def _unknown(kind: str) -> ServiceError:
 class RunSocket:
     """The state of one `/ws/run` connection: who it is, and the program it runs now."""
 
-    def __init__(self, connection: Connection, services: RunServices, caller: Caller) -> None:
+    def __init__(
+        self, connection: Connection, services: RunServices, caller: Caller, activity: Activity
+    ) -> None:
         self.connection = connection
         self.services = services
         self.caller = caller
@@ -59,10 +69,17 @@ class RunSocket:
             "stdin": Handler(_stdin, self._stdin),
             "eof": Handler(no_fields, self._eof),
             "signal": Handler(_signal, self._signal),
+            "code": Handler(self._parse_draft, self._share_draft),
         }
+        identity = caller.identity
+        self._drafts = (
+            DraftSharer(activity, str(identity.user_id)) if identity is not None else None
+        )
 
     async def close(self) -> None:
         """The client left: a run that exited finishes its bookkeeping, one still going ends."""
+        if self._drafts is not None:
+            await self._drafts.close()
         current = self._current
         if current is not None:
             await (current.settle() if current.exited else current.stop())
@@ -95,6 +112,20 @@ class RunSocket:
         await live.start()
         self._current = live
 
+    def _parse_draft(self, message: Message) -> Draft:
+        engine = self.services.engine
+        language, code = message.get("language"), message.get("code")
+        if not isinstance(language, str) or not isinstance(code, str):
+            raise ServiceError(Code.INVALID_REQUEST, "'language' and 'code' must be strings")
+        spec = engine.languages.get(language)
+        engine.policy.check_payload(code, ())
+        return Draft(spec.id, code)
+
+    async def _share_draft(self, draft: Draft) -> None:
+        """The editor's code, for the teachers following the student (anonymous: nobody)."""
+        if self._drafts is not None:
+            self._drafts.offer(draft.language, draft.code)
+
     async def _stdin(self, message: Stdin) -> None:
         await (await self._running("stdin")).stdin(message.data)
 
@@ -121,9 +152,9 @@ async def run_socket(request: web.Request) -> web.WebSocketResponse:
     except Exception as exc:  # a bad token, or anonymous runs switched off
         await connection.refuse(exc)
         return connection.ws
-    socket = RunSocket(connection, RunServices.of(request.app), caller)
+    socket = RunSocket(connection, RunServices.of(request.app), caller, request.app[ACTIVITY])
     try:
-        async with _online(request.app, identity):
+        async with _present(request.app, identity, connection.outbox):
             await connection.serve(socket.handlers, unknown=_unknown, first=first)
     finally:
         try:
@@ -133,11 +164,23 @@ async def run_socket(request: web.Request) -> web.WebSocketResponse:
     return connection.ws
 
 
-def _online(app: web.Application, identity: Identity | None) -> AbstractAsyncContextManager[None]:
-    """A signed-in IDE connection shows its account online to the teachers of its classes."""
+@contextlib.asynccontextmanager
+async def _present(
+    app: web.Application, identity: Identity | None, outbox: Outbox
+) -> AsyncIterator[None]:
+    """A signed-in IDE connection: its account is online for the teachers of its classes, and
+    it is told how many of them follow it (`watched`) now and whenever that changes."""
     if identity is None:
-        return contextlib.nullcontext()
-    return app[ACTIVITY].online(str(identity.user_id))
+        yield
+        return
+    user = str(identity.user_id)
+    activity = app[ACTIVITY]
+    with app[MAILBOX].listening(user, outbox.send):
+        async with activity.online(user):
+            watchers = await activity.watchers(user)
+            if watchers:
+                outbox.send({"type": "watched", "watchers": watchers})
+            yield
 
 
 def setup_routes(app: web.Application) -> None:

@@ -201,3 +201,45 @@ async def test_following_a_student_switches_to_each_new_run(
         snapshot = await message(ws)
         assert snapshot["type"] == "snapshot" and snapshot["session"]["id"] == session_id
         assert any(e["type"] == "exit" for e in snapshot["events"])
+
+
+async def test_a_follower_sees_the_code_as_it_is_typed_and_the_student_knows(
+    client: Client, sign_up: SignUp, teacher: Account
+) -> None:
+    the_class = await new_class(client, teacher)
+    student = await sign_up("student")
+    await join(client, student, the_class["joinCode"])
+    follow = f"/ws/classes/{the_class['id']}/students/{student.id}/follow?token={teacher.token}"
+    async with client.ws_connect(f"/ws/run?token={student.token}") as ide:
+        async with client.ws_connect(follow) as ws:
+            assert (await documented(ws, FOLLOW_MESSAGE))["type"] == "waiting"
+            assert await message(ide) == {"type": "watched", "watchers": 1}
+            for typed in ("pri", "print(", "print('hi')"):
+                await ide.send_json({"type": "code", "language": "py", "code": typed})
+            while True:  # the newest always arrives; those typed in between may be skipped
+                shared = await documented(ws, FOLLOW_MESSAGE)
+                assert shared["type"] == "code" and shared["language"] == "python"
+                if shared["code"] == "print('hi')":
+                    break
+            assert shared["at"]
+        assert await message(ide) == {"type": "watched", "watchers": 0}
+
+        # A follower arriving later gets the newest code at once.
+        async with client.ws_connect(follow) as ws:
+            kinds = {}
+            while "code" not in kinds:
+                got = await documented(ws, FOLLOW_MESSAGE)
+                kinds[got["type"]] = got
+            assert kinds["code"]["code"] == "print('hi')"
+            assert await message(ide) == {"type": "watched", "watchers": 1}
+            # Bad code messages get errors; the socket goes on.
+            await ide.send_json({"type": "code", "language": "brainfuck", "code": "+"})
+            assert (await message(ide))["code"] == "unknown_language"
+            await ide.send_json({"type": "code", "language": "python", "code": 5})
+            assert (await message(ide))["code"] == "invalid_request"
+
+    # Anonymous editors share nothing, and hear nothing of it.
+    async with client.ws_connect("/ws/run") as anonymous:
+        await anonymous.send_json({"type": "code", "language": "python", "code": "x"})
+        await anonymous.send_json({"type": "ping"})
+        assert (await message(anonymous))["type"] == "pong"
