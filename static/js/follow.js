@@ -15,6 +15,7 @@ const FINAL_CLOSES = [4001, 4003, 4004];
  *   snapshot?: (session: object, events: object[]) => void,
  *   switched?: (session: object) => void,
  *   waiting?: (student: {id: string, name: string}) => void,
+ *   code?: (shared: {language: string, code: string, at?: string}) => void,
  *   event?: (event: object) => void,
  *   problem?: (message: {code: string, message: string}) => void,
  *   connection?: (state: string, seconds: number) => void,
@@ -61,6 +62,9 @@ export class StudentFollow {
         break;
       case "waiting":
         sink.waiting?.(message.student);
+        break;
+      case "code":
+        sink.code?.(message);
         break;
       case "error":
         sink.problem?.(message);

@@ -6,6 +6,7 @@ import { ConsoleView } from "./console.js";
 import { byId, h } from "./dom.js";
 import { CodeEditor } from "./editor.js";
 import { ExercisesPanel } from "./exercises.js";
+import { CodeSharing } from "./followed.js";
 import { shortDateTime, statusLabel } from "./format.js";
 import { HistoryPanel } from "./history.js";
 import { ClassesPanel } from "./membership.js";
@@ -60,6 +61,8 @@ runner = new Runner({
     fallbackFocus: editor,
   },
 });
+
+new CodeSharing({ socket, workspace, editor, indicator: byId("followed") });
 
 const exercises = new ExercisesPanel(byId("panel-exercises"), { api, auth, onSignIn: () => dialog.open() });
 const historyPanel = new HistoryPanel(byId("panel-history"), {

@@ -52,6 +52,7 @@ const watch = new StudentWatch(
     status: byId("watch-status"),
     editor: byId("watch-editor"),
     console: byId("watch-console"),
+    codeTitle: byId("watch-code-title"),
     runs: byId("watch-runs"),
     runList: byId("watch-run-list"),
     live: byId("watch-live"),

@@ -6,7 +6,7 @@ import { ConsoleView } from "./console.js";
 import { h, setLiveText } from "./dom.js";
 import { CodeEditor } from "./editor.js";
 import { StudentFollow, showSessionEvent } from "./follow.js";
-import { duration, shortDateTime, statusLabel, statusTone } from "./format.js";
+import { clockTime, duration, shortDateTime, statusLabel, statusTone } from "./format.js";
 import { ReconnectingSocket } from "./socket.js";
 
 const EARLIER_RUNS = 20;
@@ -14,12 +14,13 @@ const EARLIER_RUNS = 20;
 export class StudentWatch {
   /**
    * @param {{title: HTMLElement, meta: HTMLElement, status: HTMLElement, editor: HTMLElement,
-   *   console: HTMLElement, runs: HTMLElement, runList: HTMLElement, live: HTMLElement}} elements
+   *   console: HTMLElement, codeTitle: HTMLElement, runs: HTMLElement, runList: HTMLElement, live: HTMLElement}} elements
    * @param {{api: import("./api.js").Api, token: () => (string|null), languageName: (id: string) => string,
    *   onExpired: () => void}} deps
    */
   constructor(elements, { api, token, languageName, onExpired }) {
     this.api = api;
+    this.codeTitle = elements.codeTitle;
     this.runs = elements.runs;
     this.runList = elements.runList;
     this.liveButton = elements.live;
@@ -75,6 +76,7 @@ export class StudentWatch {
         snapshot: (session, events) => this.#snapshot(session, events),
         switched: (session) => this.#switched(session),
         waiting: () => this.#waiting(),
+        code: (shared) => this.#typed(shared),
         event: (event) => this.#event(event),
         problem: (message) => this.console.notice(message.message, "warn"),
         connection: (state, seconds) => {
@@ -107,6 +109,7 @@ export class StudentWatch {
     this.title.textContent = `${session.userName ?? this.student.name} · ${this.languageName(session.language)}`;
     this.meta.textContent = `Run started ${shortDateTime(session.startedAt)}`;
     if (this.editor.value !== session.code) this.editor.value = session.code ?? "";
+    this.codeTitle.textContent = "Code of this run";
     this.console.clear();
     let last = null;
     for (const event of events) last = showSessionEvent(this.console, event) ?? last;
@@ -128,10 +131,19 @@ export class StudentWatch {
     this.session = null;
     this.title.textContent = this.student.name;
     this.meta.textContent = "No run yet";
+    this.codeTitle.textContent = "Code";
     this.editor.value = "";
     this.console.clear();
     this.console.notice(`${this.student.name} has not run a program yet. Their next run shows here as it starts.`);
     this.#status("Waiting for a run", "neutral");
+  }
+
+  /** What the student's editor holds now, as they type. */
+  #typed(shared) {
+    if (this.readingId) return;
+    if (this.editor.value !== shared.code) this.editor.value = shared.code;
+    const at = shared.at ? `, ${clockTime(shared.at)}` : "";
+    this.codeTitle.textContent = `Code in their editor (${this.languageName(shared.language)}${at})`;
   }
 
   #event(event) {
@@ -210,6 +222,7 @@ export class StudentWatch {
       this.title.textContent = `${session.userName} · ${this.languageName(session.language)}`;
       this.meta.textContent = `Earlier run, started ${shortDateTime(session.startedAt)}`;
       this.editor.value = session.code ?? "";
+      this.codeTitle.textContent = "Code of this run";
       this.console.clear();
       let last = null;
       for (const event of message.events) last = showSessionEvent(this.console, event) ?? last;

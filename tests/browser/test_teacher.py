@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
-from .conftest import NewPage, assert_accessible, join_class, register, screenshot, set_code
+from .conftest import NewPage, Person, assert_accessible, join_class, register, screenshot, set_code
 
 INTERACTIVE = """import sys
 print("ready", flush=True)
@@ -15,6 +15,16 @@ for line in sys.stdin:
     print("got " + line.strip(), flush=True)
 print("bye", flush=True)
 """
+
+
+async def _a_student_joins(new_page: NewPage, join_code: str) -> tuple[Page, Person]:
+    """A student signs up in the IDE and joins the class with its code."""
+    student = await new_page()
+    await student.goto("/")
+    person = await register(student)
+    panel = await join_class(student, join_code)
+    await expect(panel.get_by_role("status").filter(has_text="You joined Period 1")).to_be_visible()
+    return student, person
 
 
 async def test_a_teacher_watches_a_student_live(new_page: NewPage) -> None:
@@ -29,11 +39,7 @@ async def test_a_teacher_watches_a_student_live(new_page: NewPage) -> None:
     await expect(join_code).to_have_text(re.compile(r"^[A-Z0-9]{6,}$"))
 
     # A teacher sees the students of their classes only: the student joins first.
-    student = await new_page()
-    await student.goto("/")
-    person = await register(student)
-    panel = await join_class(student, await join_code.inner_text())
-    await expect(panel.get_by_role("status").filter(has_text="You joined Period 1")).to_be_visible()
+    student, person = await _a_student_joins(new_page, await join_code.inner_text())
     await set_code(student, INTERACTIVE)
     await student.get_by_role("button", name="Run", exact=True).click()
     student_console = student.get_by_role("log", name="Console", exact=True)
@@ -69,6 +75,12 @@ async def test_a_teacher_watches_a_student_live(new_page: NewPage) -> None:
     await expect(teacher.locator("#watch-status")).to_contain_text("Finished: OK · exit code 0")
     await expect(row).to_contain_text("Idle")
     await expect(row).to_contain_text("Last: Run: OK")
+
+    # The student is told they are followed, and what they type next shows as they type it.
+    await expect(student.locator("#followed")).to_have_text("Your teacher is following your work")
+    await set_code(student, 'print("next idea")\n')
+    await expect(code).to_have_value('print("next idea")\n')
+    await expect(teacher.locator("#watch-code-title")).to_contain_text("Code in their editor")
 
     # After a reload the page follows the same student: their last run, as a transcript.
     await teacher.reload()
