@@ -217,10 +217,12 @@ async def api_account(page: Page, role: str = "student") -> Account:
 
 
 async def sign_in_as(page: Page, account: Account, path: str = "/") -> None:
-    """Open `path` signed in as `account` (its token where the pages keep it)."""
-    await page.goto(path)
+    """Open `path` signed in as `account` (its token where the pages keep it). The token is
+    stored from a page of the same origin that runs no script of its own: a page of the app
+    would forget it while it finds itself signed out."""
+    await page.goto("/api/languages")
     await page.evaluate("token => localStorage.setItem('codex-ws.token', token)", account.token)
-    await page.reload()
+    await page.goto(path)
     await expect(page.get_by_test_id("user-name")).to_have_text(account.name)
 
 
