@@ -6,8 +6,10 @@ import { ConsoleView } from "./console.js";
 import { byId, h } from "./dom.js";
 import { CodeEditor } from "./editor.js";
 import { ExercisesPanel } from "./exercises.js";
+import { CodeSharing } from "./followed.js";
 import { shortDateTime, statusLabel } from "./format.js";
 import { HistoryPanel } from "./history.js";
+import { ClassesPanel } from "./membership.js";
 import { Runner } from "./runner.js";
 import { ReconnectingSocket } from "./socket.js";
 import { setUpTabs } from "./tabs.js";
@@ -18,7 +20,7 @@ const api = new Api(() => auth.token, { onUnauthorized: () => auth.expired() });
 auth.attach(api);
 const dialog = new AuthDialog(auth);
 mountAccount(byId("account"), auth, dialog, {
-  extraLinks: (user) => (user?.role === "teacher" ? [h("a", { href: "/teacher", class: "nav-link" }, "Teacher view")] : []),
+  extraLinks: (user) => (user?.role === "teacher" || user?.role === "admin" ? [h("a", { href: "/teacher", class: "nav-link" }, "Teacher view")] : []),
 });
 
 const tablist = byId("tab-exercises").parentElement;
@@ -71,6 +73,8 @@ runner = new Runner({
   },
 });
 
+new CodeSharing({ socket, workspace, editor, indicator: byId("followed") });
+
 const exercises = new ExercisesPanel(byId("panel-exercises"), { api, auth, onSignIn: () => dialog.open() });
 const historyPanel = new HistoryPanel(byId("panel-history"), {
   api,
@@ -79,8 +83,11 @@ const historyPanel = new HistoryPanel(byId("panel-history"), {
   languageName: (id) => workspace.languageName(id),
 });
 
+const classesPanel = new ClassesPanel(byId("panel-classes"), { api, auth, onSignIn: () => dialog.open() });
+
 tablist.addEventListener("tabchange", (event) => {
   if (event.detail === "tab-history" && auth.signedIn) historyPanel.refresh();
+  if (event.detail === "tab-classes") classesPanel.refresh();
 });
 
 const checkButton = byId("check");
