@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.async_api import Locator, Page, expect
 
-from .conftest import NewPage, console, expect_code, run_status, set_code
+from .conftest import NewPage, assert_accessible, console, expect_code, run_status, set_code
 
 FLOOD = "for i in range(100000):\n    print(i)\n"
 
@@ -49,6 +49,7 @@ async def test_python_is_highlighted_and_brackets_match(new_page: NewPage) -> No
     await expect(find).to_be_focused()
     await find.press_sequentially("return")
     await expect(page.locator(".cm-searchMatch")).to_have_count(1)
+    await assert_accessible(page)
     await page.keyboard.press("Escape")
     await expect(find).to_be_hidden()
 
@@ -100,6 +101,7 @@ async def test_typing_into_the_terminal_feeds_the_program(new_page: NewPage) -> 
     await page.keyboard.press("Enter")
     await expect(terminal_rows(page)).to_contain_text("Hello, Grace!")
     await expect(run_status(page)).to_contain_text("OK · exit code 0")
+    await assert_accessible(page)
 
 
 async def test_ctrl_c_interrupts_and_ctrl_d_ends_the_input(new_page: NewPage) -> None:
@@ -140,6 +142,7 @@ async def test_ansi_colours_show_as_colours(new_page: NewPage) -> None:
     await expect(red).to_have_text("red")
     await expect(red).to_have_css("color", "rgb(255, 123, 114)")
     await expect(terminal_rows(page)).to_contain_text("red and plain")
+    await assert_accessible(page)
 
 
 async def test_a_flood_of_output_shows_to_its_last_line(new_page: NewPage) -> None:
