@@ -19,6 +19,7 @@ const KEEP_CHARS = 2 * 1024 * 1024;
 const WRITE_SLICE = 16 * 1024;
 const ESC = "\x1b[";
 const RESET = `${ESC}0m`;
+const BOLD = `${ESC}1m`;
 const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
 
 /**
@@ -53,7 +54,6 @@ export class ConsoleView {
     this.downloadUrl = null;
 
     const colours = palette(element);
-    this.colours = colours;
     this.term = new Terminal({
       scrollback,
       convertEol: true,
@@ -63,7 +63,7 @@ export class ConsoleView {
       cursorStyle: "bar",
       cursorInactiveStyle: "none",
       fontFamily: colours.font,
-      fontSize: 13.5,
+      fontSize: colours.size,
       lineHeight: 1.3,
       minimumContrastRatio: 4.5,
       theme: colours.theme,
@@ -92,6 +92,9 @@ export class ConsoleView {
     this.term.onData((data) => this.#onData(data));
     this.resizer = new ResizeObserver(() => this.#fit());
     this.resizer.observe(this.screen);
+    // The page's theme and text size live on the root element (data-theme, --code-size).
+    this.restyler = new MutationObserver(() => this.#restyle());
+    this.restyler.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme", "style", "class"] });
     this.#fit();
   }
 
@@ -119,8 +122,8 @@ export class ConsoleView {
   write(stream, text) {
     if (!text) return;
     this.#keep(text);
-    if (stream === "stderr") this.#emit(`${this.colours.stderr}${text}${RESET}`, text);
-    else if (stream === "stdin") this.#emit(`${this.colours.stdin}${text}${RESET}`, text);
+    if (stream === "stderr") this.#emit(`${own("stderr")}${text}${RESET}`, text);
+    else if (stream === "stdin") this.#emit(`${BOLD}${own("stdin")}${text}${RESET}`, text);
     else this.#emit(text, text);
   }
 
@@ -132,7 +135,7 @@ export class ConsoleView {
   notice(text, tone = "info") {
     const line = `— ${text}`;
     this.#keep(`${this.atLineStart ? "" : "\n"}${line}\n`);
-    const colour = this.colours.notice[tone] ?? this.colours.notice.info;
+    const colour = own(tone in OWN ? tone : "info");
     this.#emit(`${this.atLineStart ? "" : "\n"}${colour}${line}${RESET}\n`, "\n");
   }
 
@@ -145,6 +148,7 @@ export class ConsoleView {
   dispose() {
     cancelAnimationFrame(this.frame);
     this.resizer.disconnect();
+    this.restyler.disconnect();
     if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
     this.term.dispose();
   }
@@ -186,6 +190,14 @@ export class ConsoleView {
     if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
     this.downloadUrl = URL.createObjectURL(new Blob([this.text], { type: "text/plain;charset=utf-8" }));
     this.download.href = this.downloadUrl;
+  }
+
+  #restyle() {
+    const { theme, size, font } = palette(this.element);
+    this.term.options.theme = theme;
+    if (this.term.options.fontSize !== size) this.term.options.fontSize = size;
+    if (this.term.options.fontFamily !== font) this.term.options.fontFamily = font;
+    this.#fit();
   }
 
   /** Open the terminal once it is laid out (it measures its font then), and fit it. */
@@ -253,55 +265,98 @@ export class ConsoleView {
   /** Typed input, shown as the terminal's own echo would, and kept in the full output. */
   #echo(text) {
     this.#keep(text);
-    this.#emit(`${this.colours.stdin}${text}${RESET}`, text);
+    this.#emit(`${BOLD}${own("stdin")}${text}${RESET}`, text);
   }
 }
 
-/** The terminal's colours, from the page's CSS custom properties where it defines them. */
+// The console's own colours take the last six of the 256 colours (greys of the standard
+// palette), so a change of theme recolours the text already shown too.
+const OWN = { stderr: 250, stdin: 251, info: 252, good: 253, bad: 254, warn: 255 };
+const own = (name) => `${ESC}38;5;${OWN[name]}m`;
+
+// Colours 16 to 255 of the standard palette: a 6×6×6 cube, then 24 greys.
+const XTERM_256 = (() => {
+  const hex = (v) => v.toString(16).padStart(2, "0");
+  const levels = [0, 95, 135, 175, 215, 255];
+  const colours = [];
+  for (let i = 0; i < 216; i++) {
+    colours.push(`#${hex(levels[Math.floor(i / 36)])}${hex(levels[Math.floor(i / 6) % 6])}${hex(levels[i % 6])}`);
+  }
+  for (let i = 0; i < 24; i++) colours.push(`#${hex(8 + 10 * i).repeat(3)}`);
+  return colours;
+})();
+
+/** The terminal's font and colours, from the page's CSS custom properties where it has them. */
 function palette(element) {
   const style = getComputedStyle(element);
   const css = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
   const background = css("--console-bg", "#0a0d12");
   const foreground = css("--stdout", "#e6edf3");
+  const light = luminance(background) > 0.5;
+  const extendedAnsi = XTERM_256.slice();
+  extendedAnsi[OWN.stderr - 16] = css("--stderr", "#ffa39c");
+  extendedAnsi[OWN.stdin - 16] = css("--stdin", "#7ee787");
+  extendedAnsi[OWN.info - 16] = css("--notice", "#9fb3c8");
+  extendedAnsi[OWN.good - 16] = css("--good", "#56d364");
+  extendedAnsi[OWN.bad - 16] = css("--stderr", "#ffa39c");
+  extendedAnsi[OWN.warn - 16] = css("--warn", "#e3b341");
   return {
     font: css("--mono", "monospace"),
-    stderr: truecolor(css("--stderr", "#ffa39c")),
-    stdin: `${ESC}1m${truecolor(css("--stdin", "#7ee787"))}`,
-    notice: {
-      info: truecolor(css("--notice", "#9fb3c8")),
-      good: truecolor(css("--good", "#56d364")),
-      bad: truecolor(css("--stderr", "#ffa39c")),
-      warn: truecolor(css("--warn", "#e3b341")),
-    },
-    // ANSI colours readable on the console's background (WCAG AA), bright and normal alike.
+    size: parseFloat(css("--code-size", "14px")) || 14,
+    // ANSI colours readable on the console's background (WCAG AA; xterm's minimum contrast
+    // ratio corrects the rest).
     theme: {
       background,
       foreground,
       cursor: foreground,
-      selectionBackground: "#264f78",
-      black: "#8b949e",
-      red: "#ff7b72",
-      green: "#7ee787",
-      yellow: "#e3b341",
-      blue: "#79b8ff",
-      magenta: "#d2a8ff",
-      cyan: "#76e3ea",
-      white: "#e6edf3",
-      brightBlack: "#a3adb8",
-      brightRed: "#ffa198",
-      brightGreen: "#aff5b4",
-      brightYellow: "#f2cc60",
-      brightBlue: "#a5d6ff",
-      brightMagenta: "#e2c5ff",
-      brightCyan: "#b3f0ff",
-      brightWhite: "#ffffff",
+      selectionBackground: light ? "#b6d6fb" : "#264f78",
+      ...(light ? LIGHT_ANSI : DARK_ANSI),
+      extendedAnsi,
     },
   };
 }
 
-function truecolor(hex) {
-  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!match) return "";
-  const [r, g, b] = match.slice(1).map((part) => parseInt(part, 16));
-  return `${ESC}38;2;${r};${g};${b}m`;
+const DARK_ANSI = {
+  black: "#8b949e",
+  red: "#ff7b72",
+  green: "#7ee787",
+  yellow: "#e3b341",
+  blue: "#79b8ff",
+  magenta: "#d2a8ff",
+  cyan: "#76e3ea",
+  white: "#e6edf3",
+  brightBlack: "#a3adb8",
+  brightRed: "#ffa198",
+  brightGreen: "#aff5b4",
+  brightYellow: "#f2cc60",
+  brightBlue: "#a5d6ff",
+  brightMagenta: "#e2c5ff",
+  brightCyan: "#b3f0ff",
+  brightWhite: "#ffffff",
+};
+
+const LIGHT_ANSI = {
+  black: "#1f2328",
+  red: "#a40e26",
+  green: "#116329",
+  yellow: "#6f4400",
+  blue: "#0550ae",
+  magenta: "#8250df",
+  cyan: "#1b7c83",
+  white: "#59636e",
+  brightBlack: "#4f5963",
+  brightRed: "#c9184a",
+  brightGreen: "#1a7f37",
+  brightYellow: "#7d4e00",
+  brightBlue: "#0969da",
+  brightMagenta: "#a475f9",
+  brightCyan: "#3192aa",
+  brightWhite: "#6e7781",
+};
+
+function luminance(colour) {
+  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+  if (!match) return 0;
+  const [r, g, b] = match.slice(1).map((part) => parseInt(part, 16) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }

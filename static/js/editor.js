@@ -57,8 +57,8 @@ const highlightStyle = HighlightStyle.define([
 const theme = EditorView.theme(
   {
     "&": { height: "100%", backgroundColor: "var(--bg)", color: "var(--text)" },
-    ".cm-content": { caretColor: "#fff" },
-    ".cm-cursor, .cm-dropCursor": { borderLeftColor: "#fff" },
+    ".cm-content": { caretColor: "var(--text)" },
+    ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--text)" },
   },
   { dark: true },
 );

@@ -206,3 +206,25 @@ async def test_the_full_output_downloads(new_page: NewPage, tmp_path: Path) -> N
     # Past the terminal's scrollback, every line is still there.
     assert "\n".join(str(i) for i in range(8000)) + "\n" in text
     assert "Process finished: OK · exit code 0" in text
+
+
+async def test_the_terminal_follows_the_pages_colours_and_text_size(new_page: NewPage) -> None:
+    page = await new_page()
+    await page.goto("/")
+    await set_code(page, 'import sys\nprint("oops", file=sys.stderr)\n')
+    await run(page)
+    oops = terminal_rows(page).locator("span", has_text="oops").first
+    await expect(oops).to_have_css("color", "rgb(255, 163, 156)")
+    # A theme sets the page's custom properties on the root element; the text already shown
+    # takes the new colours.
+    await page.evaluate(
+        """() => {
+            const root = document.documentElement.style;
+            root.setProperty("--console-bg", "#ffffff");
+            root.setProperty("--stdout", "#1f2328");
+            root.setProperty("--stderr", "#a40e26");
+            root.setProperty("--code-size", "18px");
+        }"""
+    )
+    await expect(oops).to_have_css("color", "rgb(164, 14, 38)")
+    await expect(terminal_rows(page)).to_have_css("font-size", "18px")
