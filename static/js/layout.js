@@ -132,7 +132,7 @@ export class Drawer extends EventTarget {
     const narrow = NARROW.matches;
     if (!narrow) this.isOpen = false;
     const open = narrow && this.isOpen;
-    document.body.classList.toggle("drawer-open", open);
+    document.body.classList.toggle("drawer-shown", open);
     this.panel.classList.toggle("drawer", narrow);
     // Closed, the drawer is out of the way of the keyboard and of screen readers too.
     this.panel.inert = narrow && !open;
