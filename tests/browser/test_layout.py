@@ -38,7 +38,9 @@ async def test_a_phone_reaches_editor_run_console_and_input(new_page: NewPage) -
     drawer = page.get_by_role("dialog", name="Exercises and history")
     await expect(drawer).to_be_visible()
     await expect(page.get_by_role("tab", name="Exercises")).to_be_focused()
-    await expect(drawer.get_by_role("button", name=re.compile("Sum of Two Numbers"))).to_be_visible()
+    await expect(
+        drawer.get_by_role("button", name=re.compile("Sum of Two Numbers"))
+    ).to_be_visible()
     await _no_sideways_scroll(page)
     await screenshot(page, "ide-phone-drawer.png")
     await page.keyboard.press("Escape")
@@ -60,23 +62,31 @@ async def test_a_phone_reaches_editor_run_console_and_input(new_page: NewPage) -
     await screenshot(page, "ide-phone-after-run.png")
 
 
-async def test_a_failing_check_shows_expected_and_actual_side_by_side(new_page: NewPage) -> None:
+async def test_an_exercise_shows_its_whole_title_and_each_example_once(
+    new_page: NewPage,
+) -> None:
     page = await new_page()
     await page.goto("/")
     panel = page.get_by_role("tabpanel", name="Exercises")
     await panel.get_by_role("button", name=re.compile("Row and Column Sums")).click()
     title = page.locator("#context-label")
     await expect(title).to_have_text("Exercise: Row and Column Sums")
-    # The whole title shows: nothing of it is cut off.
     cut = await title.evaluate("el => el.scrollWidth > el.clientWidth")
     assert not cut
     await panel.get_by_role("button", name="All exercises").click()
 
     await panel.get_by_role("button", name=re.compile("Sum of Two Numbers")).click()
-    await expect(page.locator("#context-label")).to_have_text("Exercise: Sum of Two Numbers")
-    # The statement's own example is not listed a second time.
     await expect(panel.locator(".markdown")).to_contain_text("2 3")
-    await expect(panel.locator(".example").filter(has_text=re.compile(r"^Example \d+Input2 3"))).to_have_count(0)
+    listed = panel.locator(".example").filter(has_text=re.compile(r"^Example \d+Input2 3"))
+    await expect(listed).to_have_count(0)
+
+
+async def test_a_failing_check_shows_expected_and_actual_side_by_side(new_page: NewPage) -> None:
+    page = await new_page()
+    await page.goto("/")
+    panel = page.get_by_role("tabpanel", name="Exercises")
+    await panel.get_by_role("button", name=re.compile("Sum of Two Numbers")).click()
+    await expect(page.locator("#context-label")).to_have_text("Exercise: Sum of Two Numbers")
 
     await set_code(page, "a, b = map(int, input().split())\nprint(a + b + 1)\n")
     await page.get_by_role("button", name="Check solution").click()
@@ -86,7 +96,8 @@ async def test_a_failing_check_shows_expected_and_actual_side_by_side(new_page: 
     first = results.locator(".case").first
     await expect(first).to_contain_text("Test #1: failed (Wrong answer)")
     await expect(first.locator("details")).to_have_attribute("open", "")
-    await expect(results.locator(".case").nth(1).locator("details")).not_to_have_attribute("open", "")
+    second = results.locator(".case").nth(1).locator("details")
+    await expect(second).not_to_have_attribute("open", "")
     await expect(first.locator(".io.input")).to_contain_text("2 3")
     expected = first.locator(".io.expected")
     actual = first.locator(".io.actual")
@@ -96,7 +107,8 @@ async def test_a_failing_check_shows_expected_and_actual_side_by_side(new_page: 
     await expect(first).to_contain_text("The first difference is on line 1.")
     left = await expected.bounding_box()
     right = await actual.bounding_box()
-    assert left and right and left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 2
+    assert left and right
+    assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 2
     await expect(results).to_contain_text("Hidden test #4: failed")
     await expect(run_status(page)).to_have_text("Checked: 0 of 6 tests passed")
     await screenshot(page, "ide-check-failed.png")
