@@ -88,7 +88,8 @@ export function setUpSplitters({ work, editorSplitter, sidebarSplitter }) {
   });
 }
 
-/** The side panel as a drawer on narrow screens: the rest of the page is inert while it is open. */
+/** The side panel as a drawer on narrow screens. Open, it is modal in effect: the rest of the
+ * page is inert, so focus and screen readers stay in it (it keeps its complementary role). */
 export class Drawer extends EventTarget {
   /**
    * @param {{panel: HTMLElement, openButton: HTMLButtonElement, closeButton: HTMLButtonElement,
@@ -136,13 +137,6 @@ export class Drawer extends EventTarget {
     this.panel.classList.toggle("drawer", narrow);
     // Closed, the drawer is out of the way of the keyboard and of screen readers too.
     this.panel.inert = narrow && !open;
-    if (narrow) {
-      this.panel.setAttribute("role", "dialog");
-      this.panel.setAttribute("aria-modal", "true");
-    } else {
-      this.panel.removeAttribute("role");
-      this.panel.removeAttribute("aria-modal");
-    }
     this.openButton.setAttribute("aria-expanded", String(open));
     this.backdrop.hidden = !open;
     for (const element of this.outside) element.inert = open;

@@ -35,7 +35,7 @@ async def test_a_phone_reaches_editor_run_console_and_input(new_page: NewPage) -
     await expect(opener).to_have_attribute("aria-expanded", "false")
     await expect(page.get_by_role("tab", name="Exercises")).to_be_hidden()
     await opener.click()
-    drawer = page.get_by_role("dialog", name="Exercises and history")
+    drawer = page.get_by_role("complementary", name="Exercises and history")
     await expect(drawer).to_be_visible()
     await expect(page.get_by_role("tab", name="Exercises")).to_be_focused()
     await expect(
