@@ -172,7 +172,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         max_containers=settings.max_containers - warm,
         queue_wait_seconds=settings.queue_wait_seconds,
         # A lease outlives any run, so a dead process's count expires by itself.
-        lease_seconds=(policy.max_timeout_ms + policy.compile_timeout_ms) // 1000 + 30,
+        lease_seconds=policy.longest_run_ms // 1000 + 30,
         owner=str(engine.owner),
         prefix=settings.redis_prefix,
         address_share=settings.max_share_per_address.of(settings.max_containers - warm),

@@ -215,6 +215,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("session_stdin_bytes", "CODEX_SESSION_STDIN_BYTES", _integer, 64 << 10, 0),
     # Limits of each run
     Setting("policy.max_timeout_ms", "CODEX_MAX_TIMEOUT_MS", _integer, _POLICY.max_timeout_ms, 100),
+    Setting("policy.live_idle_ms", "CODEX_LIVE_IDLE_MS", _integer, _POLICY.live_idle_ms, 1000),
+    Setting("policy.live_wall_ms", "CODEX_LIVE_WALL_MS", _integer, _POLICY.live_wall_ms, 1000),
     Setting("policy.max_memory_mb", "CODEX_MAX_MEMORY_MB", _integer, _POLICY.max_memory_mb, 32),
     Setting(
         "policy.compile_timeout_ms",

@@ -15,7 +15,15 @@ from .errors import (
     SandboxError,
     UnknownLanguage,
 )
-from .events import SIGNALS, ExitEvent, OutputEvent, RunEvent, RunStatus, StageEvent
+from .events import (
+    SIGNALS,
+    ExitEvent,
+    OutputEvent,
+    RunEvent,
+    RunStatus,
+    StageEvent,
+    TimeLimit,
+)
 from .languages import LANGUAGES, LanguageRegistry, LanguageSpec
 from .limits import LimitPolicy, Limits, RequestedLimits
 from .result import Result
@@ -44,6 +52,7 @@ __all__ = [
     "RunStatus",
     "SandboxError",
     "StageEvent",
+    "TimeLimit",
     "UnknownLanguage",
     "check_run",
 ]

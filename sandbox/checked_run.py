@@ -45,8 +45,10 @@ def check_run(
     args: Sequence[str] = (),
     stdin: bytes = b"",
     limits: RequestedLimits | None = None,
+    live: bool = False,
 ) -> CheckedRun:
-    """Check a run request against the languages and the policy's caps.
+    """Check a run request against the languages and the policy's caps; a `live` one gets a
+    live run's limits (`Limits`).
 
     UnknownLanguage, InvalidRequest, PayloadTooLarge or LimitTooHigh when it is not one to run.
     """
@@ -55,7 +57,7 @@ def check_run(
         raise InvalidRequest("args must be a list of strings")
     checked_args = tuple(args)
     policy.check_payload(code, checked_args)
-    resolved = policy.resolve(spec, limits)
+    resolved = policy.resolve(spec, limits, live=live)
     policy.check_stdin(stdin)
     file_name, compile_argv, run_argv = spec.commands(code, checked_args, resolved.memory_mb)
     return CheckedRun(

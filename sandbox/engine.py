@@ -296,6 +296,7 @@ class Engine:
             compile_argv,
             run_argv,
             warm_request=warm_request if warm.runtime else (),
+            cpu_ms=limits.timeout_ms if limits.live and mode == "run" else 0,
         )
         try:
             await warm.stream.write_in(frame)

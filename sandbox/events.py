@@ -8,6 +8,9 @@ from typing import Literal
 
 Stream = Literal["stdout", "stderr"]
 StageName = Literal["compile", "run"]
+# Which time limit ended a run: its CPU time (a live run's), its time without output or input
+# (a live run's), or the wall clock.
+TimeLimit = Literal["cpu", "idle", "wall"]
 # The signals a caller may send a running program.
 SIGNALS = ("SIGINT", "SIGTERM", "SIGKILL")
 
@@ -51,7 +54,9 @@ class ExitEvent:
     timed_out: bool
     truncated: bool
     duration_ms: int
+    # What failed (internal_error), or which limit stopped it and what to do (timeout).
     message: str = ""
+    limit: TimeLimit | None = None
 
 
 RunEvent = OutputEvent | StageEvent | ExitEvent

@@ -3,16 +3,18 @@ markers the runner writes back on stderr before the program starts.
 
 Frame (lengths and counts in ASCII decimal, each followed by a newline)::
 
-    CODEX2\n
+    CODEX3\n
     <len>\n<nonce>
     <len>\n<mode>                                   run | compile
+    <cpu_ms>\n                                      the program's CPU budget (0: none)
     <k>\n then k times <len>\n<path><len>\n<content>   files written under /tmp
     <n>\n then n times <len>\n<arg>                  compile argv (0: nothing to compile)
     <m>\n then m times <len>\n<arg>                  run argv
     <w>\n then w times <len>\n<arg>                  warm request (0: none)
 
 Markers: ``\\x1e codex:<nonce>:<event>\\n`` with event ``compile``, ``run``, ``artifacts``,
-``compile_error <status>`` or ``error <message>`` on stderr; when the program ends, ``end`` on
+``compile_error <status>`` or ``error <message>`` on stderr; ``limit cpu`` when the program
+spent its CPU budget (the runner then kills it); when the program ends, ``end`` on
 stdout and ``exit <code> <signal> <cpu_ms> <maxrss_kb>`` on stderr. The nonce is random per run
 and lives only in the runner, which the program cannot read (it is not dumpable and ptrace is
 denied), so a program cannot forge a marker.
@@ -29,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-MAGIC = b"CODEX2\n"
+MAGIC = b"CODEX3\n"
 MARKER_START = b"\x1e"
 
 
@@ -69,8 +71,10 @@ def encode_frame(
     run_argv: Iterable[str],
     *,
     warm_request: Iterable[str] = (),
+    cpu_ms: int = 0,
 ) -> bytes:
-    """The bytes that hand a program to the runner."""
+    """The bytes that hand a program to the runner; `cpu_ms` (0: none) is the CPU time the
+    program may use (all its processes and threads) before the runner kills it."""
     listing = b"%d\n" % len(files) + b"".join(
         _field(f.path.encode()) + _field(f.content) for f in files
     )
@@ -79,6 +83,7 @@ def encode_frame(
             MAGIC,
             _field(nonce.encode()),
             _field(mode.encode()),
+            b"%d\n" % cpu_ms,
             listing,
             _argv(compile_argv),
             _argv(run_argv),

@@ -9,6 +9,8 @@ from .languages import LanguageSpec
 
 MIN_TIMEOUT_MS = 100
 MIN_MEMORY_MB = 32
+MIN_IDLE_MS = 1000
+MIN_WALL_MS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +19,19 @@ class RequestedLimits:
 
     timeout_ms: int | None = None
     memory_mb: int | None = None
+    # A live run's only.
+    idle_ms: int | None = None
+    wall_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The limits one run gets, all resolved."""
+    """The limits one run gets, all resolved.
+
+    A run fed its stdin up front has `timeout_ms` on the wall clock. A live run (its stdin
+    typed while it runs) has `timeout_ms` of CPU time, `idle_ms` without output or input and
+    `wall_ms` in all; waiting for input costs it no CPU.
+    """
 
     timeout_ms: int
     memory_mb: int
@@ -32,6 +42,12 @@ class Limits:
     tmpfs_mb: int
     nofile: int
     fsize_bytes: int
+    idle_ms: int | None = None
+    wall_ms: int | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.wall_ms is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +56,9 @@ class LimitPolicy:
     to these, never past them."""
 
     max_timeout_ms: int = 30_000
+    # A live run's idle and wall limits: each the default, and the most a run may ask for.
+    live_idle_ms: int = 300_000
+    live_wall_ms: int = 1_800_000
     max_memory_mb: int = 512
     compile_timeout_ms: int = 20_000
     output_bytes: int = 1 << 20
@@ -53,9 +72,27 @@ class LimitPolicy:
     nofile: int = 256
     fsize_mb: int = 16
 
-    def resolve(self, spec: LanguageSpec, requested: RequestedLimits | None = None) -> Limits:
-        """The limits for one run of `spec`; LimitTooHigh / InvalidRequest on a bad request."""
+    @property
+    def longest_run_ms(self) -> int:
+        """The longest any run may take, compile included (a live one runs the longest)."""
+        return max(self.max_timeout_ms, self.live_wall_ms) + self.compile_timeout_ms
+
+    def resolve(
+        self, spec: LanguageSpec, requested: RequestedLimits | None = None, *, live: bool = False
+    ) -> Limits:
+        """The limits for one run of `spec`, `live` or fed up front; LimitTooHigh /
+        InvalidRequest on a bad request."""
         requested = requested or RequestedLimits()
+        idle_ms = wall_ms = None
+        if live:
+            idle_ms = self._pick(
+                "idleMs", requested.idle_ms, self.live_idle_ms, MIN_IDLE_MS, self.live_idle_ms
+            )
+            wall_ms = self._pick(
+                "wallMs", requested.wall_ms, self.live_wall_ms, MIN_WALL_MS, self.live_wall_ms
+            )
+        elif requested.idle_ms is not None or requested.wall_ms is not None:
+            raise InvalidRequest("limits.idleMs and limits.wallMs are for live runs only")
         timeout_ms = self._pick(
             "timeoutMs", requested.timeout_ms, spec.timeout_ms, MIN_TIMEOUT_MS, self.max_timeout_ms
         )
@@ -72,6 +109,8 @@ class LimitPolicy:
             tmpfs_mb=self.tmpfs_mb,
             nofile=self.nofile,
             fsize_bytes=self.fsize_mb << 20,
+            idle_ms=idle_ms,
+            wall_ms=wall_ms,
         )
 
     def check_stdin(self, stdin: bytes) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .events import ExitEvent, OutputEvent, RunEvent, RunStatus
+from .events import ExitEvent, OutputEvent, RunEvent, RunStatus, TimeLimit
 from .run import Run
 
 
@@ -26,6 +26,7 @@ class Result:
     truncated: bool
     duration_ms: int
     message: str = ""
+    limit: TimeLimit | None = None
 
     @property
     def success(self) -> bool:
@@ -69,4 +70,5 @@ async def collect(run: Run, on_event: Callable[[RunEvent], None] | None = None) 
         truncated=exit_event.truncated,
         duration_ms=exit_event.duration_ms,
         message=exit_event.message,
+        limit=exit_event.limit,
     )

@@ -1,4 +1,5 @@
-"""One program in one fresh container: events out, stdin in, signals, a deadline, an output cap."""
+"""One program in one fresh container: events out, stdin in, signals, time limits, an output
+cap."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from aiodocker.stream import Stream
 from ._event_buffer import EventBuffer
 from .docker_stream import close_stdin
 from .errors import InvalidRequest, engine_gone
-from .events import SIGNALS, ExitEvent, RunEvent, StageEvent, StageName
+from .events import SIGNALS, ExitEvent, RunEvent, StageEvent, StageName, TimeLimit
 from .events import Stream as StreamName
 from .framing import Marker, MarkerScanner, Mode
 from .languages import LanguageSpec
 from .limits import Limits
 from .run_output import STDERR, STDOUT, RunOutput
-from .verdict import Facts, verdict
+from .verdict import Facts, TimeOut, verdict
 
 log = logging.getLogger(__name__)
 
@@ -55,36 +56,67 @@ class RunnerReport:
 
 
 class Deadline:
-    """The run's time limit, and the clock its duration is told by.
+    """The run's time limits, and the clock its duration is told by.
 
-    The first limit is the compile stage's (or the run's, with nothing to compile); the run
-    stage, once it starts, gets its own limit and its duration counts from then on.
+    The first limit is the compile stage's (or the run's, with nothing to compile), on the wall
+    clock. The run stage, once it starts, gets its own and its duration counts from then on: a
+    wall-clock limit and, for a live run, an idle limit (no output and no input for that long).
+    A live run's CPU limit is the runner's, which says when it is spent (`cpu_spent`).
     """
 
-    def __init__(self, seconds: float, on_expiry: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, ms: int, on_expiry: Callable[[], Awaitable[None]]) -> None:
         self._loop = asyncio.get_running_loop()
         self._on_expiry = on_expiry
         self._started_at = self._loop.time()
         self._run_started_at: float | None = None
-        self.expired = False
-        self.watchdog = asyncio.create_task(self._expire_after(seconds))
+        self._active_at = self._started_at
+        self.expired: TimeOut | None = None
+        self.watchdog = asyncio.create_task(self._expire_after(ms))
+        self.idle_watch: asyncio.Task[None] | None = None
 
-    def start_run(self, seconds: float) -> None:
-        self._run_started_at = self._loop.time()
-        self.watchdog.cancel()
-        self.watchdog = asyncio.create_task(self._expire_after(seconds))
+    @property
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return [t for t in (self.watchdog, self.idle_watch) if t is not None]
+
+    def start_run(self, wall_ms: int, idle_ms: int | None = None) -> None:
+        self._run_started_at = self._active_at = self._loop.time()
+        self.cancel()
+        self.watchdog = asyncio.create_task(self._expire_after(wall_ms))
+        if idle_ms is not None:
+            self.idle_watch = asyncio.create_task(self._expire_when_idle(idle_ms))
+
+    def touch(self) -> None:
+        """Output or input: the idle clock starts again."""
+        self._active_at = self._loop.time()
+
+    def cpu_spent(self, ms: int) -> None:
+        """The runner stopped the program for its CPU time (it kills it itself)."""
+        if self.expired is None:
+            self.expired = TimeOut("cpu", ms)
 
     def cancel(self) -> None:
-        self.watchdog.cancel()
+        for task in self.tasks:
+            task.cancel()
 
     def duration_ms(self) -> int:
         since = self._run_started_at or self._started_at
         return round((self._loop.time() - since) * 1000)
 
-    async def _expire_after(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        self.expired = True
-        await self._on_expiry()
+    async def _expire_after(self, ms: int) -> None:
+        await asyncio.sleep(ms / 1000)
+        await self._expire("wall", ms)
+
+    async def _expire_when_idle(self, ms: int) -> None:
+        left = ms / 1000
+        while left > 0:  # the clock moves on with each output or input
+            await asyncio.sleep(left)
+            left = self._active_at + ms / 1000 - self._loop.time()
+        await self._expire("idle", ms)
+
+    async def _expire(self, limit: TimeLimit, ms: int) -> None:
+        if self.expired is None:
+            self.expired = TimeOut(limit, ms)
+            await self._on_expiry()
 
 
 class Run:
@@ -126,8 +158,9 @@ class Run:
         self._finished = asyncio.Event()
         # Set at the runner's first marker (or the end): the container's init is up by then.
         self._runner_spoke = asyncio.Event()
+        # Until the runner starts the program (a live run's limits count from then on).
         first_deadline = limits.compile_timeout_ms if compiles else limits.timeout_ms
-        self._deadline = Deadline(first_deadline / 1000, self._kill_quietly)
+        self._deadline = Deadline(first_deadline, self._kill_quietly)
         self._killer: asyncio.Task[None] | None = None
         self._pump = asyncio.create_task(self._read_until_exit())
 
@@ -168,6 +201,7 @@ class Run:
         """Send bytes to the program's stdin; dropped once the program is gone or stdin closed."""
         if self._stdin_closed or self._exit is not None or not data:
             return
+        self._deadline.touch()
         with contextlib.suppress(ConnectionError, RuntimeError, AssertionError):
             await self._stream.write_in(data)
 
@@ -176,6 +210,7 @@ class Run:
         if self._stdin_closed:
             return
         self._stdin_closed = True
+        self._deadline.touch()
         close_stdin(self._stream)
 
     async def send_signal(self, name: str) -> None:
@@ -199,7 +234,7 @@ class Run:
         self._closed = True
         # Removal is scheduled first, so even a cancelled close() leaves no container behind.
         self._on_close(self.container_id)
-        tasks = [t for t in (self._deadline.watchdog, self._killer, self._pump) if t is not None]
+        tasks = [t for t in (*self._deadline.tasks, self._killer, self._pump) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -210,6 +245,11 @@ class Run:
     @property
     def _running(self) -> bool:
         return self._report.stage == "run"
+
+    @property
+    def _run_wall_ms(self) -> int:
+        """The run stage's wall-clock limit: a live run's wall limit, else its time limit."""
+        return self.limits.wall_ms if self.limits.wall_ms is not None else self.limits.timeout_ms
 
     # -- reading the container -----------------------------------------------------------
 
@@ -292,7 +332,7 @@ class Run:
                 self._buffer.put(StageEvent("run"))
             report.stage = "run"
             report.warm = marker.argument == "warm"
-            self._deadline.start_run(self.limits.timeout_ms / 1000)
+            self._deadline.start_run(self._run_wall_ms, self.limits.idle_ms)
             held = self._output.take_held_stdout()
             if held:
                 # Through the scanner: a fast program's end marker may be in it already.
@@ -305,6 +345,8 @@ class Run:
             report.stdout_ended = True
         elif marker.event == "exit":
             report.exit = _exit_report(marker.argument)
+        elif marker.event == "limit" and marker.argument == "cpu":
+            self._deadline.cpu_spent(self.limits.timeout_ms)
         elif marker.event == "error":
             report.error = marker.argument or "the runner failed"
         else:
@@ -332,6 +374,7 @@ class Run:
             return
         if self._output.limited:
             self._kill_soon()
+        self._deadline.touch()
         self._buffer.put_output(_stream(fd), "run", text)
 
     def _emit_compile_output(self, data: bytes) -> None:
@@ -360,7 +403,7 @@ class Run:
                 oom=oom,
                 failure=failure,
                 runner_error=self._report.error,
-                timed_out=self._deadline.expired,
+                time_out=self._deadline.expired,
                 compile_failed=self._report.compile_failed,
                 truncated=self._output.truncated,
                 output_limited=self._output.limited,
@@ -374,10 +417,11 @@ class Run:
             status=ended.status,
             exit_code=exit_code,
             signal=ended.signal,
-            timed_out=self._deadline.expired,
+            timed_out=self._deadline.expired is not None,
             truncated=self._output.truncated,
             duration_ms=self._deadline.duration_ms(),
             message=ended.message,
+            limit=ended.limit,
         )
         self._deadline.cancel()
         self._buffer.put(self._exit)

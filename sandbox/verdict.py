@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal as signals
 from dataclasses import dataclass
 
-from .events import RunStatus, StageName
+from .events import RunStatus, StageName, TimeLimit
 from .framing import Mode
 
 
@@ -20,6 +20,14 @@ def signal_of(exit_code: int | None) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeOut:
+    """The time limit that ended a run, and how long it was."""
+
+    limit: TimeLimit
+    ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """What is known about a run once it is over."""
 
@@ -30,7 +38,8 @@ class Facts:
     failure: str = ""
     # The runner reported an error of its own, or the engine's checks of its output failed.
     runner_error: str = ""
-    timed_out: bool = False
+    # A time limit ended it.
+    time_out: TimeOut | None = None
     # The runner said the compiler failed.
     compile_failed: bool = False
     # Output (or compiler output) was cut at the cap.
@@ -51,10 +60,12 @@ class Verdict:
     status: RunStatus
     signal: str | None
     message: str = ""
+    limit: TimeLimit | None = None
 
 
 def verdict(facts: Facts) -> Verdict:
-    """The run's status, the signal that ended it, and for an internal error what failed.
+    """The run's status, the signal that ended it, for an internal error what failed, and for
+    a timeout which limit and what to do.
 
     The first rule that applies decides: a failure of the engine or the runner, then the time
     limit, the memory limit, a compile error, the output limit, a close, a finished compile,
@@ -64,8 +75,10 @@ def verdict(facts: Facts) -> Verdict:
     message = facts.failure or facts.runner_error
     if message:
         return Verdict(RunStatus.INTERNAL_ERROR, signal, message)
-    if facts.timed_out:
-        return Verdict(RunStatus.TIMEOUT, signal)
+    if facts.time_out is not None:
+        return Verdict(
+            RunStatus.TIMEOUT, signal, _stopped(facts.time_out, facts.stage), facts.time_out.limit
+        )
     if facts.oom:
         return Verdict(RunStatus.MEMORY_LIMIT, signal)
     if facts.compile_failed or (facts.truncated and facts.stage == "compile"):
@@ -87,3 +100,27 @@ def verdict(facts: Facts) -> Verdict:
     if facts.exit_code:
         return Verdict(RunStatus.RUNTIME_ERROR, signal)
     return Verdict(RunStatus.OK, signal)
+
+
+def _stopped(time_out: TimeOut, stage: StageName | None) -> str:
+    """What a person is told of a timeout: which limit, and what to do about it."""
+    spent = _duration(time_out.ms)
+    if time_out.limit == "cpu":
+        return (
+            f"Stopped after {spent} of CPU time: look for a loop that never ends "
+            "(waiting for input uses none)"
+        )
+    if time_out.limit == "idle":
+        return (
+            f"Stopped after {spent} without output or input: type what it waits for sooner, "
+            "or make it print as it works"
+        )
+    if stage == "compile":
+        return f"Stopped after compiling for {spent}: make the program smaller or simpler"
+    return f"Stopped after {spent}, the most a run may take: look for a loop that never ends"
+
+
+def _duration(ms: int) -> str:
+    if ms >= 60_000 and ms % 60_000 == 0:
+        return f"{ms // 60_000} min"
+    return f"{ms / 1000:g} s"

@@ -1,5 +1,6 @@
 """Who may start a run now: a rate per minute and a cap on concurrent runs per user (or IP),
-shared by every process through Redis, and a cap on this process's live containers.
+shared by every process through Redis, and a cap on this process's live containers, for which
+runs wait in line (first come, first served) up to the queue wait.
 
 Besides its own cap, every run takes a lease on its client address, whose runs together hold at
 most the address's share of the sandboxes (so many accounts on one address cannot take them
@@ -29,6 +30,7 @@ from redis.exceptions import RedisError
 from sandbox.owner import Owner
 
 from ..errors import Code, ServiceError
+from .slots import OnPosition, Slots
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ class Admission:
     ) -> None:
         self._redis = client
         self._owner = owner
-        self._capacity = asyncio.Semaphore(max_containers)
+        self._capacity = Slots(max_containers)
         self._queue_wait = queue_wait_seconds
         self._lease_seconds = lease_seconds
         self._prefix = prefix
@@ -133,9 +135,10 @@ class Admission:
         self._redis_down = False
 
     @asynccontextmanager
-    async def run(self, quota: Quota) -> AsyncIterator[None]:
-        """Admit one single-container run, or raise `rate_limited` / `busy`."""
-        async with self.caller(quota), self.container():
+    async def run(self, quota: Quota, on_queued: OnPosition | None = None) -> AsyncIterator[None]:
+        """Admit one single-container run, or raise `rate_limited` / `busy`; `on_queued` hears
+        its place in line while it waits for a container."""
+        async with self.caller(quota), self.container(on_queued):
             yield
 
     @asynccontextmanager
@@ -156,11 +159,15 @@ class Admission:
             await self._release_leases(leases, members)
 
     @asynccontextmanager
-    async def container(self) -> AsyncIterator[None]:
-        """Hold one of this process's container slots; `busy` after the queue wait."""
+    async def container(self, on_queued: OnPosition | None = None) -> AsyncIterator[None]:
+        """Hold one of this process's container slots, in turn; `busy` after the queue wait.
+
+        `on_queued` hears the run's place in line (1: next) when it has to wait, and each
+        time the place changes.
+        """
         try:
             async with asyncio.timeout(self._queue_wait):
-                await self._capacity.acquire()
+                await self._capacity.acquire(on_queued)
         except TimeoutError:
             raise ServiceError(
                 Code.BUSY,

@@ -21,29 +21,41 @@ from ..store.sessions import SessionHub
 from . import body
 from .keys import ADMISSION, DRAIN, ENGINE, HISTORY, SESSIONS, SETTINGS
 
-_LIMIT_FIELDS = {"timeoutMs": "timeout_ms", "memoryMb": "memory_mb"}
+_LIMIT_FIELDS = ("timeoutMs", "memoryMb")
+# A live run's stdin is typed while it runs: its time is counted otherwise (sandbox.Limits).
+_LIVE_LIMIT_FIELDS = (*_LIMIT_FIELDS, "idleMs", "wallMs")
 
 
 def parse_run(engine: Engine, data: dict[str, Any], *, with_stdin: bool = False) -> CheckedRun:
-    """language, code, args, limits (and `stdin`, for a run fed up front), checked once here
-    against the engine's caps; the engine takes the result as it is."""
+    """language, code, args, limits (and `stdin`, for a run fed up front; without it, a live
+    run), checked once here against the engine's caps; the engine takes the result as it is."""
     language = body.string(data, "language", max_length=64)
     code = body.string(data, "code")
     args = tuple(body.string_list(data, "args"))
     raw_limits = body.optional_object(data, "limits")
-    unknown = sorted(set(raw_limits) - set(_LIMIT_FIELDS))
+    known = _LIMIT_FIELDS if with_stdin else _LIVE_LIMIT_FIELDS
+    unknown = sorted(set(raw_limits) - set(known))
     if unknown:
         raise ServiceError(
             Code.INVALID_REQUEST,
-            f"Unknown limits: {', '.join(unknown)}; use {', '.join(_LIMIT_FIELDS)}",
+            f"Unknown limits: {', '.join(unknown)}; use {', '.join(known)}",
         )
     limits = RequestedLimits(
         timeout_ms=body.optional_int(raw_limits, "timeoutMs", "limits.timeoutMs"),
         memory_mb=body.optional_int(raw_limits, "memoryMb", "limits.memoryMb"),
+        idle_ms=body.optional_int(raw_limits, "idleMs", "limits.idleMs"),
+        wall_ms=body.optional_int(raw_limits, "wallMs", "limits.wallMs"),
     )
     stdin = body.optional_string(data, "stdin").encode() if with_stdin else b""
     return check_run(
-        engine.languages, engine.policy, language, code, args=args, stdin=stdin, limits=limits
+        engine.languages,
+        engine.policy,
+        language,
+        code,
+        args=args,
+        stdin=stdin,
+        limits=limits,
+        live=not with_stdin,
     )
 
 

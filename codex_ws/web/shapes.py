@@ -92,6 +92,7 @@ def result_json(result: Result) -> Json:
         "language": result.language,
         "version": result.version,
         "executionId": result.run_id,
+        "limit": result.limit,
     }
 
 
@@ -132,10 +133,17 @@ def exit_json(event: ExitEvent) -> Json:
         "timedOut": event.timed_out,
         "truncated": event.truncated,
         "durationMs": event.duration_ms,
+        "limit": event.limit,
     }
-    if event.status is RunStatus.INTERNAL_ERROR and event.message:
-        message["message"] = event.message  # what failed, and what to do
+    if event.status in (RunStatus.INTERNAL_ERROR, RunStatus.TIMEOUT) and event.message:
+        # What failed, or which limit stopped it; and what to do.
+        message["message"] = event.message
     return message
+
+
+def queued_json(position: int) -> Json:
+    """A run waits for a sandbox: `position` 1 is the next to get one."""
+    return {"type": "queued", "position": position}
 
 
 def started_json(session_id: str, language: str, version: str) -> Json:

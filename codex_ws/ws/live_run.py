@@ -16,7 +16,7 @@ from ..domain.sessions import SessionInfo
 from ..store.sessions import LiveSession
 from ..web.outbox import Outbox
 from ..web.run_request import Caller, RunServices
-from ..web.shapes import event_json, exit_json, started_json, stdin_json
+from ..web.shapes import event_json, exit_json, queued_json, started_json, stdin_json
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,12 @@ class LiveRun:
         return self._pump is not None and self._pump.done()
 
     async def start(self) -> None:
-        """Admit, start the container, announce the session; the pump then runs it to the end."""
+        """Admit (telling the client its place in line while it waits for a sandbox), start the
+        container, announce the session; the pump then runs it to the end."""
         services = self.services
         stack = AsyncExitStack()
         try:
-            await stack.enter_async_context(services.admission.run(self.caller.quota))
+            await stack.enter_async_context(services.admission.run(self.caller.quota, self._queued))
             services.drain.admit()
             run = await services.engine.start(self.checked)
             stack.push_async_callback(run.close)
@@ -95,6 +96,9 @@ class LiveRun:
         if self._pump is not None:
             self._pump.cancel()
         await self.settle()
+
+    def _queued(self, position: int) -> None:
+        self.outbox.send(queued_json(position))
 
     def _started(self) -> tuple[Run, LiveSession]:
         assert self._run is not None and self._session is not None, "start() first"

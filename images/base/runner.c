@@ -2,7 +2,9 @@
  * codex-runner: the entrypoint of every sandbox image.
  *
  * It reads exactly one frame from stdin (see images/README.md) and writes the
- * frame's files under /tmp.  Mode "run": optionally compile, then fork and
+ * frame's files under /tmp.  A frame may give the program a CPU budget: the
+ * runner then watches the container's CPU while the program runs and kills
+ * the program when the budget is spent (see wait_program).  Mode "run": optionally compile, then fork and
  * exec the program in its own process group; it inherits the rest of stdin
  * untouched.  The runner stays its parent, forwards the usual termination
  * signals to its group, and when it ends writes the end markers (see
@@ -35,7 +37,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAGIC        "CODEX2\n"
+#define MAGIC        "CODEX3\n"
+#define MAGIC_V2     "CODEX2\n"  /* the frame without its CPU limit */
 #define NONCE_LEN    32
 #define MAX_CODE     (16u << 20)  /* 16 MiB: all files of a frame; all artifacts */
 #define MAX_FILES    64u          /* files in a frame; artifacts */
@@ -45,12 +48,16 @@
 #define MAX_ARGS     256u
 #define MAX_NUMBER   20           /* digits in a number line, before '\n' */
 #define MARKER_MAX   4096         /* <= PIPE_BUF: a marker is never split */
+#define MAX_CPU_MS   86400000u    /* a day: the run stage's CPU budget */
+#define CPU_POLL_MS  50           /* how often the budget is checked, when */
+#define CPU_IDLE_MS  1000         /* ... it could run out soon; at most this far apart */
 #define WORKDIR      "/tmp"
 
 #define EXIT_BAD     125
 #define EXIT_NOEXEC  127
 
 static char nonce[NONCE_LEN + 1]; /* empty until a valid nonce was read */
+static long long cpu_limit_us;    /* the program's CPU budget; 0: none */
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -744,6 +751,7 @@ static void exec_program(char **argv)
 static void prepare_forwarding(void)
 {
     struct sigaction sa;
+    sigset_t chld;
 
     signal(SIGPIPE, SIG_IGN);
     memset(&sa, 0, sizeof sa);
@@ -752,14 +760,20 @@ static void prepare_forwarding(void)
     block_forwarded(SIG_BLOCK); /* until PROGRAM is set */
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
         sigaction(forwarded[i], &sa, NULL);
+    /* For good: the program's end is waited for with sigtimedwait (see
+     * wait_program); a blocked SIGCHLD stays pending though its action is to
+     * ignore it, and the program's exec gets an empty mask. */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
 }
 
 /* The user and system CPU time PID has used so far, in microseconds, from
- * /proc; 0 if it cannot be read. */
-static long long cpu_used_us(pid_t pid)
+ * /proc, with CHILDREN also its reaped children's; 0 if it cannot be read. */
+static long long cpu_used_us(pid_t pid, int children)
 {
     char path[64], buf[1024], *p;
-    unsigned long long utime, stime;
+    unsigned long long utime, stime, cutime = 0, cstime = 0;
     long ticks = sysconf(_SC_CLK_TCK);
     ssize_t n;
     int fd;
@@ -774,20 +788,113 @@ static long long cpu_used_us(pid_t pid)
         return 0;
     buf[n] = '\0';
     p = strrchr(buf, ')'); /* the command name may hold anything */
-    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                            &utime, &stime) != 2)
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
+                                   " %llu %llu", &utime, &stime, &cutime, &cstime) < 2)
         return 0;
+    if (children)
+        utime += cutime + cstime;
     return (long long)((utime + stime) * 1000000ULL / (unsigned long long)ticks);
+}
+
+/* The CPU time the container's processes have used so far, in microseconds:
+ * its cgroup's, as the container sees it (v1: cpuacct.usage, in ns; v2:
+ * cpu.stat's usage_usec).  It counts every process and thread, those that
+ * left the program's group or outlived their parent too.  -1 if unreadable. */
+static long long cgroup_cpu_us(void)
+{
+    char buf[4096], *p;
+    long long value;
+    ssize_t n;
+    int fd, v1 = 1;
+
+    fd = open("/sys/fs/cgroup/cpuacct/cpuacct.usage", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        v1 = 0;
+        fd = open("/sys/fs/cgroup/cpu.stat", O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    if (v1)
+        return sscanf(buf, "%lld", &value) == 1 ? value / 1000 : -1;
+    p = strstr(buf, "usage_usec ");
+    return p != NULL && sscanf(p + 11, "%lld", &value) == 1 ? value : -1;
+}
+
+/* The CPU the program has used, in microseconds: the container's, or where
+ * the cgroup cannot be read, PID's own and its reaped children's. */
+static long long cpu_now_us(pid_t pid)
+{
+    long long us = cgroup_cpu_us();
+    return us >= 0 ? us : cpu_used_us(pid, 1);
+}
+
+/* Wait for PID to end, into *STATUS and *RU.  With a CPU budget, look at the
+ * CPU used since CPU_START_US (cpu_now_us) meanwhile, and once it is spent
+ * write "limit cpu" and kill the program's group (the rest of the container
+ * goes when the runner exits).  It is looked at again when the program could
+ * have spent what is left on every CPU, at least CPU_POLL_MS and at most
+ * CPU_IDLE_MS later: a program waiting for input uses no CPU and costs a look
+ * a second.  Returns whether the budget ran out. */
+static int wait_program(pid_t pid, long long cpu_start_us, int *status, struct rusage *ru)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int limited = 0;
+    sigset_t chld;
+
+    if (cpus < 1)
+        cpus = 1;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    for (;;) {
+        int watch = cpu_limit_us > 0 && !limited;
+        long long left_us, wait_ms;
+        struct timespec wait;
+        pid_t r = wait4(pid, status, watch ? WNOHANG : 0, ru);
+
+        if (r == pid)
+            return limited;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            marker("error wait: %s", strerror(errno));
+            _exit(EXIT_BAD);
+        }
+        left_us = cpu_limit_us - (cpu_now_us(pid) - cpu_start_us);
+        if (left_us <= 0) {
+            limited = 1;
+            marker("limit cpu");
+            if (kill(-pid, SIGKILL) < 0)
+                kill(pid, SIGKILL);
+            continue;
+        }
+        wait_ms = left_us / 1000 / cpus;
+        if (wait_ms < CPU_POLL_MS)
+            wait_ms = CPU_POLL_MS;
+        if (wait_ms > CPU_IDLE_MS)
+            wait_ms = CPU_IDLE_MS;
+        wait.tv_sec = wait_ms / 1000;
+        wait.tv_nsec = wait_ms % 1000 * 1000000L;
+        /* SIGCHLD is blocked (prepare_forwarding): it ends the wait at once. */
+        sigtimedwait(&chld, NULL, &wait);
+    }
 }
 
 /* Mode run, with PID the program (prepare_forwarding done): stay its parent.
  * Signals in FORWARDED go to its process group.  When it ends: "end" on
  * stdout (all of its stdout came before), then "exit <code> <signal> <cpu_ms>
  * <maxrss_kb>" on stderr, and exit with its status (code, or 128 + signal).
- * CPU_BEFORE_US is left out of cpu_ms (a warm runtime's start).  Only the
- * program itself is waited for: orphans are the container's init's. */
-static void supervise(pid_t pid, long long cpu_before_us) __attribute__((noreturn));
-static void supervise(pid_t pid, long long cpu_before_us)
+ * CPU_BEFORE_US is left out of cpu_ms (a warm runtime's start), and the CPU
+ * budget counts from CPU_START_US (cpu_now_us, taken before the program was
+ * let go).  Only the program itself is waited for: orphans are the container's
+ * init's. */
+static void supervise(pid_t pid, long long cpu_before_us, long long cpu_start_us)
+    __attribute__((noreturn));
+static void supervise(pid_t pid, long long cpu_before_us, long long cpu_start_us)
 {
     struct rusage ru;
     long long cpu_us;
@@ -798,12 +905,7 @@ static void supervise(pid_t pid, long long cpu_before_us)
     block_forwarded(SIG_UNBLOCK);
 
     memset(&ru, 0, sizeof ru);
-    while (wait4(pid, &status, 0, &ru) < 0) {
-        if (errno != EINTR) {
-            marker("error wait: %s", strerror(errno));
-            _exit(EXIT_BAD);
-        }
-    }
+    wait_program(pid, cpu_start_us, &status, &ru);
     block_forwarded(SIG_BLOCK);
     program = 0;
 
@@ -824,14 +926,19 @@ static void run_program(char **argv)
 {
     pid_t pid;
 
+    long long cpu_start;
+
     prepare_forwarding();
+    cpu_start = cpu_now_us(getpid());
     pid = fork();
     if (pid < 0)
         fail("fork %s: %s", argv[0], errno);
     if (pid == 0)
         exec_program(argv);
     setpgid(pid, pid); /* also here, against the race; EACCES once it exec'd */
-    supervise(pid, 0);
+    if (cgroup_cpu_us() < 0)
+        cpu_start = 0; /* counted on the program alone, from its birth */
+    supervise(pid, 0, cpu_start);
 }
 
 /* ---- the warm runtime ---------------------------------------------------- */
@@ -952,7 +1059,7 @@ static int read_status(char *line, size_t size)
 static void run_warm(char **request, size_t n)
 {
     char line[64];
-    long long cpu_before;
+    long long cpu_before, cpu_start;
 
     signal(SIGPIPE, SIG_IGN); /* a runtime that died: EPIPE */
     if (send_request(request, n) < 0)
@@ -976,15 +1083,16 @@ static void run_warm(char **request, size_t n)
             _exit((int)s);
         }
         if (strcmp(line, "run") == 0) {
-            cpu_before = cpu_used_us(warm_pid);
+            cpu_before = cpu_used_us(warm_pid, 0);
             close(warm_status);
             warm_status = -1;
             marker("run warm");
             prepare_forwarding();
+            cpu_start = cpu_now_us(warm_pid);
             write_all(warm_request, "go\n", 3); /* if it died, supervise tells */
             close(warm_request);
             warm_request = -1;
-            supervise(warm_pid, cpu_before);
+            supervise(warm_pid, cpu_before, cpu_start);
         }
         break; /* anything else: not a runtime we can trust with the run */
     }
@@ -999,16 +1107,20 @@ int main(int argc, char **argv)
     char **compile_argv, **run_argv, **warm_argv;
     size_t ncompile, nrun, nwarm;
     enum mode mode;
+    int v2;
 
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (argc > 1)
         start_warm(argv + 1);
 
     read_or_die(magic, sizeof magic, "magic");
-    if (memcmp(magic, MAGIC, sizeof magic) != 0)
+    v2 = memcmp(magic, MAGIC_V2, sizeof magic) == 0;
+    if (!v2 && memcmp(magic, MAGIC, sizeof magic) != 0)
         bad_frame("bad magic");
     read_nonce();
     mode = read_mode();
+    if (!v2)
+        cpu_limit_us = (long long)read_number(MAX_CPU_MS, "cpu limit") * 1000;
     read_files();
     compile_argv = read_argv("compile argv", mode == MODE_COMPILE ? 1 : 0, &ncompile);
     run_argv = read_argv("run argv", mode == MODE_RUN ? 1 : 0, &nrun);

@@ -104,7 +104,10 @@ async def test_a_socket_run_with_no_sandbox_free_gets_busy_with_retry_after() ->
         async with client.ws_connect("/ws/run") as first, client.ws_connect("/ws/run") as second:
             started = await _error_of_run(first, "import time; time.sleep(3)")
             assert started["type"] == "started"
-            error = await _error_of_run(second, "print(1)")
+            queued = await _error_of_run(second, "print(1)")
+            assert queued == {"type": "queued", "position": 1}
+            async with asyncio.timeout(30):
+                error = json.loads((await second.receive()).data)
             assert (error["type"], error["code"]) == ("error", "busy")
             assert isinstance(error["retryAfter"], int) and error["retryAfter"] >= 1
     finally:

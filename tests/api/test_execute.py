@@ -45,6 +45,7 @@ async def test_javascript_hola_mundo(client: Client) -> None:
         "language",
         "version",
         "executionId",
+        "limit",
     }
 
 
@@ -74,6 +75,7 @@ async def test_a_lower_timeout_applies(client: Client) -> None:
         client, language="python", code="while True: pass", limits={"timeoutMs": 500}
     )
     assert (body["status"], body["timedOut"], body["success"]) == ("timeout", True, False)
+    assert body["limit"] == "wall"
 
 
 @pytest.mark.parametrize(
@@ -96,6 +98,11 @@ async def test_a_lower_timeout_applies(client: Client) -> None:
             {"language": "python", "code": "x", "limits": {"cpu": 4}},
             "invalid_request",
             "Unknown limits: cpu",
+        ),
+        (
+            {"language": "python", "code": "x", "limits": {"idleMs": 5000}},
+            "invalid_request",
+            "Unknown limits: idleMs",
         ),
         (
             {"language": "python", "code": "x", "limits": {"timeoutMs": 10_000_000}},

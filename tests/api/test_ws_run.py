@@ -67,7 +67,9 @@ async def test_the_prompt_arrives_before_input_then_the_greeting(
             "timedOut",
             "truncated",
             "durationMs",
+            "limit",
         }
+        assert exit_message["limit"] is None
 
 
 async def test_compiled_languages_announce_their_stages(client: Client) -> None:
@@ -163,6 +165,22 @@ async def test_a_run_during_a_run_is_already_running(client: Client) -> None:
         (
             '{"type": "run", "language": "python", "code": "x", "limits": {"timeoutMs": 9999999}}',
             "limit_too_high",
+        ),
+        (
+            '{"type": "run", "language": "python", "code": "x", "limits": {"idleMs": 300001}}',
+            "limit_too_high",
+        ),
+        (
+            '{"type": "run", "language": "python", "code": "x", "limits": {"wallMs": 1800001}}',
+            "limit_too_high",
+        ),
+        (
+            '{"type": "run", "language": "python", "code": "x", "limits": {"idleMs": 10}}',
+            "invalid_request",
+        ),
+        (
+            '{"type": "run", "language": "python", "code": "x", "limits": {"wallMs": "5"}}',
+            "invalid_request",
         ),
         ('{"type": "stdin", "data": "x"}', "invalid_request"),
         ('{"type": "signal", "signal": "SIGSTOP"}', "invalid_request"),
@@ -274,3 +292,103 @@ async def test_websocket_runs_are_in_the_history(client: Client, student: Accoun
     assert history["executions"], (history, session_id, student)
     assert history["executions"][0]["source"] == "ws"
     assert history["executions"][0]["output"] == "from ws\n"
+
+
+async def run_to_exit(
+    client: Client, code: str, limits: dict[str, int], within: float = 60
+) -> dict[str, Any]:
+    """Run `code` live with `limits`; its `exit` message."""
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_json({"type": "run", "language": "python", "code": code, "limits": limits})
+        return (await until(ws, "exit", within))[-1]
+
+
+async def test_a_program_waiting_a_minute_for_input_still_answers(client: Client) -> None:
+    """Waiting for input costs no CPU time: 60 s of it, with 10 s of CPU time."""
+    async with client.ws_connect("/ws/run") as ws:
+        await ws.send_json({"type": "run", "language": "python", "code": GREET["python"]})
+        await output_until(ws, "name? ")
+        with pytest.raises(TimeoutError):
+            await next_message(ws, within=60)
+        await ws.send_json({"type": "stdin", "data": "Grace\n"})
+        assert "Hello, Grace!" in await output_until(ws, "Hello, Grace!")
+        exit_message = (await until(ws, "exit"))[-1]
+    assert (exit_message["status"], exit_message["limit"]) == ("ok", None)
+    assert exit_message["durationMs"] >= 60_000
+
+
+async def test_a_cpu_loop_ends_at_its_cpu_time(client: Client) -> None:
+    exit_message = await run_to_exit(client, "while True:\n    pass\n", {"timeoutMs": 1000})
+    assert (exit_message["status"], exit_message["limit"]) == ("timeout", "cpu")
+    assert exit_message["timedOut"] is True
+    assert exit_message["message"].startswith("Stopped after 1 s of CPU time: look for a loop")
+
+
+async def test_a_forked_childs_cpu_loop_ends_at_the_cpu_time(client: Client) -> None:
+    code = "import os\nif os.fork() == 0:\n    while True:\n        pass\ninput()\n"
+    exit_message = await run_to_exit(client, code, {"timeoutMs": 1000})
+    assert (exit_message["status"], exit_message["limit"]) == ("timeout", "cpu")
+
+
+async def test_a_silent_program_ends_at_its_idle_time(client: Client) -> None:
+    exit_message = await run_to_exit(client, "import time\ntime.sleep(60)\n", {"idleMs": 1000})
+    assert (exit_message["status"], exit_message["limit"]) == ("timeout", "idle")
+    assert 1000 <= exit_message["durationMs"] < 10_000
+    assert "without output or input" in exit_message["message"]
+
+
+async def test_output_starts_the_idle_time_again(client: Client) -> None:
+    code = "import time\nfor _ in range(8):\n    print('.', flush=True)\n    time.sleep(0.4)\n"
+    exit_message = await run_to_exit(client, code, {"idleMs": 1000})
+    assert (exit_message["status"], exit_message["limit"]) == ("ok", None)
+    assert exit_message["durationMs"] >= 2800
+
+
+async def test_input_starts_the_idle_time_again(client: Client) -> None:
+    code = "import sys\nfor _ in range(6):\n    sys.stdin.readline()\nprint('done')\n"
+    async with client.ws_connect("/ws/run") as ws:
+        run = {"type": "run", "language": "python", "code": code, "limits": {"idleMs": 1000}}
+        await ws.send_json(run)
+        await until(ws, "started")
+        for _ in range(6):
+            await asyncio.sleep(0.4)
+            await ws.send_json({"type": "stdin", "data": "line\n"})
+        messages = await until(ws, "exit")
+    assert "".join(m.get("data", "") for m in messages) == "done\n"
+    assert (messages[-1]["status"], messages[-1]["limit"]) == ("ok", None)
+
+
+async def test_a_busy_program_ends_at_its_wall_time(client: Client) -> None:
+    code = "import time\nwhile True:\n    print('.', flush=True)\n    time.sleep(0.2)\n"
+    exit_message = await run_to_exit(client, code, {"idleMs": 1000, "wallMs": 2000})
+    assert (exit_message["status"], exit_message["limit"]) == ("timeout", "wall")
+    assert 2000 <= exit_message["durationMs"] < 10_000
+
+
+async def test_runs_waiting_for_a_sandbox_hear_their_place_in_line() -> None:
+    client = await start_client(make_settings(max_containers=1, queue_wait_seconds=30))
+    try:
+        async with (
+            client.ws_connect("/ws/run") as first,
+            client.ws_connect("/ws/run") as second,
+            client.ws_connect("/ws/run") as third,
+        ):
+            await first.send_json({"type": "run", "language": "python", "code": "input()"})
+            await until(first, "started")
+            await second.send_json({"type": "run", "language": "python", "code": "input()"})
+            assert await next_message(second) == {"type": "queued", "position": 1}
+            await third.send_json({"type": "run", "language": "python", "code": "print(3)"})
+            assert await next_message(third) == {"type": "queued", "position": 2}
+
+            await first.send_json({"type": "stdin", "data": "\n"})
+            assert (await until(first, "exit"))[-1]["status"] == "ok"
+            assert (await next_message(second))["type"] == "started"
+            assert await next_message(third) == {"type": "queued", "position": 1}
+
+            await second.send_json({"type": "eof"})
+            assert (await until(second, "exit"))[-1]["status"] == "runtime_error"
+            messages = await until(third, "exit")
+            assert (messages[0]["type"], messages[-1]["status"]) == ("started", "ok")
+            assert "".join(m.get("data", "") for m in messages) == "3\n"
+    finally:
+        await client.close()

@@ -166,3 +166,34 @@ ARGS_OUTPUT = {
     "java": "a b|c\n",
     "csharp": "a b|c\n",
 }
+
+# Say "go", then spin the CPU for ever.
+CPU_LOOP = {
+    "python": "print('go', flush=True)\nwhile True:\n    pass\n",
+    "javascript": "console.log('go');\nwhile (true) {}\n",
+    "java": """public class Main {
+    public static void main(String[] args) {
+        System.out.println("go");
+        long n = 0;
+        while (true) { n++; }
+    }
+}
+""",
+    "csharp": """class Program {
+    static void Main() {
+        System.Console.WriteLine("go");
+        long n = 0;
+        while (true) { n++; }
+    }
+}
+""",
+}
+
+# The parent waits for input (no CPU) while its forked child spins.
+FORKED_CPU_LOOP = """import os
+if os.fork() == 0:
+    while True:
+        pass
+print('forked', flush=True)
+input()
+"""

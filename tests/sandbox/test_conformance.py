@@ -6,7 +6,17 @@ import asyncio
 
 import pytest
 
-from sandbox import Engine, ExitEvent, OutputEvent, RequestedLimits, StageEvent
+from sandbox import (
+    CheckedRun,
+    Engine,
+    ExitEvent,
+    OutputEvent,
+    RequestedLimits,
+    Result,
+    Run,
+    StageEvent,
+)
+from sandbox.result import collect
 from tests.conftest import assert_nothing_left, checked
 
 from . import programs
@@ -195,3 +205,76 @@ async def test_runs_leave_no_container(engine: Engine) -> None:
     hello = checked(engine, "python", programs.HELLO["python"])
     await asyncio.gather(*(engine.execute(hello) for _ in range(4)))
     await assert_nothing_left(engine)
+
+
+def live(engine: Engine, language: str, code: str, **limits: int) -> CheckedRun:
+    """A run as `/ws/run` starts it: stdin typed while it runs, time in CPU time."""
+    return checked(engine, language, code, limits=RequestedLimits(**limits), live=True)
+
+
+async def live_result(run: Run, stdin_after: float | None = None) -> Result:
+    """Collect a started run, typing a line into it `stdin_after` seconds in."""
+
+    async def type_a_line() -> None:
+        if stdin_after is not None:
+            await asyncio.sleep(stdin_after)
+            await run.write_stdin(b"Ada\n")
+
+    typist = asyncio.create_task(type_a_line())
+    try:
+        async with asyncio.timeout(60):
+            return await collect(run)
+    finally:
+        typist.cancel()
+        await asyncio.gather(typist, return_exceptions=True)
+        await run.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_live_cpu_loop_is_stopped_by_its_cpu_time(engine: Engine, language: str) -> None:
+    run = await engine.start(live(engine, language, programs.CPU_LOOP[language], timeout_ms=1000))
+    result = await live_result(run)
+    assert (result.status, result.limit, result.timed_out) == ("timeout", "cpu", True), result
+    assert result.output == "go\n"
+    assert result.message.startswith("Stopped after 1 s of CPU time")
+    # A busy host gives the program less than a whole CPU: it may take longer on the clock.
+    assert 900 <= result.duration_ms < 20_000, result
+
+
+async def test_a_forked_childs_cpu_counts(engine: Engine) -> None:
+    run = await engine.start(live(engine, "python", programs.FORKED_CPU_LOOP, timeout_ms=1000))
+    result = await live_result(run)
+    assert (result.status, result.limit) == ("timeout", "cpu"), result
+    assert result.output == "forked\n"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_waiting_for_input_uses_no_cpu_time(engine: Engine, language: str) -> None:
+    """Typed 3 s in, with 1 s of CPU time (a JVM's start takes some of it)."""
+    run = await engine.start(live(engine, language, programs.GREET[language], timeout_ms=1000))
+    result = await live_result(run, stdin_after=3)
+    assert result.status == "ok", result
+    assert result.output == "name? Hello, Ada!\n"
+
+
+async def test_a_live_run_that_does_nothing_for_its_idle_time_is_stopped(engine: Engine) -> None:
+    code = "import time\ntime.sleep(60)\n"
+    result = await live_result(await engine.start(live(engine, "python", code, idle_ms=1000)))
+    assert (result.status, result.limit) == ("timeout", "idle"), result
+    assert 1000 <= result.duration_ms < 10_000
+
+
+async def test_a_live_run_is_stopped_at_its_wall_time_however_busy(engine: Engine) -> None:
+    code = "import time\nwhile True:\n    print('.', flush=True)\n    time.sleep(0.2)\n"
+    run = await engine.start(live(engine, "python", code, idle_ms=1000, wall_ms=2000))
+    result = await live_result(run)
+    assert (result.status, result.limit) == ("timeout", "wall"), result
+    assert 2000 <= result.duration_ms < 10_000
+
+
+async def test_a_run_fed_up_front_times_out_on_the_wall_clock(engine: Engine) -> None:
+    code = "import time\ntime.sleep(5)\n"
+    result = await engine.execute(
+        checked(engine, "python", code, limits=RequestedLimits(timeout_ms=500))
+    )
+    assert (result.status, result.limit) == ("timeout", "wall"), result

@@ -27,13 +27,19 @@ def test_frame_layout_is_length_prefixed() -> None:
         warm_request=["/tmp/Main.java", "Main"],
     )
     assert frame == (
-        b"CODEX2\n"
+        b"CODEX3\n"
         b"32\n" + NONCE.encode() + b"3\nrun"
+        b"0\n"
         b"1\n9\nMain.java4\na\0b\n"
         b"2\n5\njavac9\nMain.java"
         b"2\n4\njava4\nMain"
         b"2\n14\n/tmp/Main.java4\nMain"
     )
+
+
+def test_frame_carries_the_cpu_budget_after_the_mode() -> None:
+    frame = encode_frame(NONCE, "run", [SourceFile("main.py", b"")], [], ["py"], cpu_ms=10_000)
+    assert frame.startswith(b"CODEX3\n32\n" + NONCE.encode() + b"3\nrun10000\n1\n")
 
 
 def test_frame_counts_bytes_not_characters() -> None:

@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 from sandbox import RunStatus
-from sandbox.verdict import Facts, Verdict, signal_of, verdict
+from sandbox.events import StageName
+from sandbox.verdict import Facts, TimeOut, Verdict, signal_of, verdict
 
 # A program that ran and exited 0.
 RAN = Facts(exit_code=0, stage="run")
@@ -36,7 +37,15 @@ def test_exit_codes_above_128_name_their_signal() -> None:
             Facts(exit_code=1, runner_error="no such file"),
             Verdict(RunStatus.INTERNAL_ERROR, None, "no such file"),
         ),
-        (Facts(exit_code=137, timed_out=True, stage="run"), Verdict(RunStatus.TIMEOUT, "SIGKILL")),
+        (
+            Facts(exit_code=137, time_out=TimeOut("wall", 10_000), stage="run"),
+            Verdict(
+                RunStatus.TIMEOUT,
+                "SIGKILL",
+                "Stopped after 10 s, the most a run may take: look for a loop that never ends",
+                "wall",
+            ),
+        ),
         (Facts(exit_code=137, oom=True, stage="run"), Verdict(RunStatus.MEMORY_LIMIT, "SIGKILL")),
         (
             Facts(exit_code=1, compile_failed=True, stage="compile"),
@@ -99,7 +108,7 @@ def test_each_rule(facts: Facts, expected: Verdict) -> None:
 DECIDING = {
     "failure": {"failure": "the engine stopped answering"},
     "runner_error": {"runner_error": "the runner failed"},
-    "timed_out": {"timed_out": True},
+    "time_out": {"time_out": TimeOut("cpu", 10_000)},
     "oom": {"oom": True},
     "compile_failed": {"compile_failed": True},
     "output_limited": {"output_limited": True, "truncated": True},
@@ -110,7 +119,7 @@ DECIDING = {
 STATUS = {
     "failure": RunStatus.INTERNAL_ERROR,
     "runner_error": RunStatus.INTERNAL_ERROR,
-    "timed_out": RunStatus.TIMEOUT,
+    "time_out": RunStatus.TIMEOUT,
     "oom": RunStatus.MEMORY_LIMIT,
     "compile_failed": RunStatus.COMPILE_ERROR,
     "output_limited": RunStatus.OUTPUT_LIMIT,
@@ -138,8 +147,8 @@ def test_the_engine_failure_is_the_message_over_the_runner_error() -> None:
 
 
 def test_a_timeout_beats_running_out_of_memory() -> None:
-    facts = dataclasses.replace(RAN, exit_code=137, timed_out=True, oom=True)
-    assert verdict(facts) == Verdict(RunStatus.TIMEOUT, "SIGKILL")
+    facts = dataclasses.replace(RAN, exit_code=137, time_out=TimeOut("wall", 100), oom=True)
+    assert (verdict(facts).status, verdict(facts).signal) == (RunStatus.TIMEOUT, "SIGKILL")
 
 
 def test_an_output_limit_beats_a_runtime_error() -> None:
@@ -183,4 +192,39 @@ def test_a_program_that_never_ran_is_an_internal_error_before_its_exit_code_coun
         RunStatus.INTERNAL_ERROR,
         "SIGKILL",
         "The runner never started the program (exit code 137)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("time_out", "stage", "message"),
+    [
+        (
+            TimeOut("cpu", 10_000),
+            "run",
+            "Stopped after 10 s of CPU time: look for a loop that never ends "
+            "(waiting for input uses none)",
+        ),
+        (
+            TimeOut("idle", 300_000),
+            "run",
+            "Stopped after 5 min without output or input: type what it waits for sooner, "
+            "or make it print as it works",
+        ),
+        (
+            TimeOut("wall", 1_800_000),
+            "run",
+            "Stopped after 30 min, the most a run may take: look for a loop that never ends",
+        ),
+        (
+            TimeOut("wall", 1500),
+            "compile",
+            "Stopped after compiling for 1.5 s: make the program smaller or simpler",
+        ),
+    ],
+)
+def test_a_timeout_says_which_limit_and_what_to_do(
+    time_out: TimeOut, stage: StageName, message: str
+) -> None:
+    assert verdict(Facts(exit_code=137, time_out=time_out, stage=stage)) == Verdict(
+        RunStatus.TIMEOUT, "SIGKILL", message, time_out.limit
     )
