@@ -136,7 +136,7 @@ checkButton.addEventListener("click", async () => {
   // Kept enabled while it works (aria-disabled): a disabled button would drop the focus.
   checking = true;
   checkButton.setAttribute("aria-disabled", "true");
-  drawer.close({ focus: false });
+  drawer.close();
   verdictView.checking(exercise.title);
   showResults(true);
   revealConsole();
@@ -163,6 +163,7 @@ checkButton.addEventListener("click", async () => {
 });
 
 runner.addEventListener("start", () => {
+  drawer.close();
   showResults(false);
   revealConsole();
 });
@@ -215,6 +216,7 @@ historyPanel.addEventListener("load", (event) => {
   output.notice(`Your ${workspace.languageName(run.language)} run from ${shortDateTime(run.createdAt)} (${statusLabel(run.status)}): its code is in the editor, its output below.`);
   output.write("stdout", run.output);
   output.write("stderr", run.error);
+  drawer.close();
   editor.focus();
 });
 

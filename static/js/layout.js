@@ -122,11 +122,13 @@ export class Drawer extends EventTarget {
     (this.panel.querySelector('[role="tab"][aria-selected="true"]') ?? this.panel).focus();
   }
 
-  close({ focus = true } = {}) {
+  /** Close; the focus, if it was in the drawer, goes back to the button that opens it. */
+  close() {
     if (!this.isOpen) return;
+    const hadFocus = this.panel.contains(document.activeElement);
     this.isOpen = false;
     this.#sync();
-    if (focus) this.openButton.focus();
+    if (hadFocus) this.openButton.focus();
   }
 
   #sync() {
