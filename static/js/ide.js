@@ -112,6 +112,8 @@ function revealConsole() {
 
 function showResults(shown) {
   resultsPane.hidden = !shown;
+  // The run's input controls have nothing to do with a verdict: its rows get their room.
+  consolePane.classList.toggle("showing-results", shown);
   byId("console").hidden = shown;
   resultsToggle.hidden = resultsPane.childElementCount === 0;
   resultsToggle.textContent = shown ? "Console output" : "Check results";
@@ -158,6 +160,7 @@ checkButton.addEventListener("click", async () => {
     checking = false;
     checkButton.removeAttribute("aria-disabled");
     showResults(true);
+    verdictView.revealFailure();
     revealConsole();
   }
 });

@@ -67,7 +67,7 @@ export function setUpSplitters({ work, editorSplitter, sidebarSplitter }) {
   const root = document.documentElement;
   splitter(editorSplitter, {
     key: "codex-ws.layout.editor",
-    initial: 57,
+    initial: 50,
     step: 5,
     unit: "% of the height for the editor",
     apply: (share) => root.style.setProperty("--editor-share", String(share)),

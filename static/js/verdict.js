@@ -39,6 +39,11 @@ export class VerdictView {
     nodes.push(h("ol", { class: "cases" }, ...verdict.results.map((result) => caseItem(result, result === firstOpen))));
     this.root.replaceChildren(...nodes);
   }
+
+  /** Scroll the results to the failing case that is open, if any. */
+  revealFailure() {
+    this.root.querySelector(".case details[open]")?.closest(".case")?.scrollIntoView({ block: "start", behavior: "instant" });
+  }
 }
 
 function caseItem(result, open) {

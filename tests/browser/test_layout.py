@@ -104,6 +104,8 @@ async def test_a_failing_check_shows_expected_and_actual_side_by_side(new_page: 
     await expect(expected).to_contain_text("5")
     await expect(actual).to_contain_text("6")
     await expect(actual.locator("mark.diff-line")).to_contain_text("6")
+    await expect(expected).to_be_in_viewport()
+    await expect(actual).to_be_in_viewport()
     await expect(first).to_contain_text("The first difference is on line 1.")
     left = await expected.bounding_box()
     right = await actual.bounding_box()
@@ -141,11 +143,11 @@ async def test_panes_are_resized_from_the_keyboard_and_remembered(new_page: NewP
     await expect(page.get_by_role("combobox", name="Language")).to_have_value("python")
     before = await editor.bounding_box()
     handle = page.get_by_role("separator", name="Height of the editor")
-    await expect(handle).to_have_attribute("aria-valuenow", "57")
+    await expect(handle).to_have_attribute("aria-valuenow", "50")
     await handle.focus()
     for _ in range(3):
         await page.keyboard.press("ArrowDown")
-    await expect(handle).to_have_attribute("aria-valuenow", "72")
+    await expect(handle).to_have_attribute("aria-valuenow", "65")
     after = await editor.bounding_box()
     assert before and after and after["height"] > before["height"] + 50
 
@@ -160,7 +162,7 @@ async def test_panes_are_resized_from_the_keyboard_and_remembered(new_page: NewP
     assert narrow and wide and wide["width"] == narrow["width"] + 40
 
     await page.reload()
-    await expect(handle).to_have_attribute("aria-valuenow", "72")
+    await expect(handle).to_have_attribute("aria-valuenow", "65")
     await expect(side).to_have_attribute("aria-valuenow", "380")
     await handle.focus()
     await page.keyboard.press("Home")
