@@ -12,6 +12,8 @@ const STATUS_LABELS = {
   accepted: "Accepted",
   wrong_answer: "Wrong answer",
   hidden_failed: "A hidden test failed",
+  passed: "Passed",
+  failed: "Failed",
 };
 
 export function statusLabel(status) {
@@ -21,7 +23,7 @@ export function statusLabel(status) {
 
 /** `good`, `bad` or `neutral`: the colour family a status is shown in. */
 export function statusTone(status) {
-  if (status === "ok" || status === "accepted") return "good";
+  if (status === "ok" || status === "accepted" || status === "passed") return "good";
   if (!status || status === "running") return "neutral";
   return "bad";
 }

@@ -8,16 +8,17 @@ import { setUpDisplay } from "./display.js";
 import { byId, h } from "./dom.js";
 import { CodeEditor } from "./editor.js";
 import { ExercisesPanel } from "./exercises.js";
+import { CodeSharing } from "./followed.js";
 import { shortDateTime, statusLabel } from "./format.js";
 import { HistoryPanel } from "./history.js";
 import { Drawer, NARROW, setUpSplitters } from "./layout.js";
+import { ClassesPanel } from "./membership.js";
 import { Runner } from "./runner.js";
 import { download, parseArgs } from "./runoptions.js";
 import { readSnippet, setUpSharing, sharedId } from "./share.js";
 import { ReconnectingSocket } from "./socket.js";
 import { setUpTabs } from "./tabs.js";
 import { VerdictView } from "./verdict.js";
-import { setUpWatched } from "./watched.js";
 import { Workspace } from "./workspace.js";
 
 setUpDisplay({ theme: byId("theme"), smaller: byId("font-smaller"), larger: byId("font-larger"), size: byId("font-size") });
@@ -35,7 +36,7 @@ const api = new Api(() => auth.token, { onUnauthorized: () => auth.expired() });
 auth.attach(api);
 const dialog = new AuthDialog(auth);
 mountAccount(byId("account"), auth, dialog, {
-  extraLinks: (user) => (user?.role === "teacher" ? [h("a", { href: "/teacher", class: "nav-link" }, "Teacher view")] : []),
+  extraLinks: (user) => (user?.role === "teacher" || user?.role === "admin" ? [h("a", { href: "/teacher", class: "nav-link" }, "Teacher view")] : []),
 });
 
 const tablist = byId("tab-exercises").parentElement;
@@ -86,6 +87,8 @@ runner = new Runner({
   },
 });
 
+new CodeSharing({ socket, workspace, editor, indicator: byId("followed") });
+
 const exercises = new ExercisesPanel(byId("panel-exercises"), { api, auth, onSignIn: () => dialog.open() });
 const historyPanel = new HistoryPanel(byId("panel-history"), {
   api,
@@ -94,8 +97,11 @@ const historyPanel = new HistoryPanel(byId("panel-history"), {
   languageName: (id) => workspace.languageName(id),
 });
 
+const classesPanel = new ClassesPanel(byId("panel-classes"), { api, auth, onSignIn: () => dialog.open() });
+
 tablist.addEventListener("tabchange", (event) => {
   if (event.detail === "tab-history" && auth.signedIn) historyPanel.refresh();
+  if (event.detail === "tab-classes") classesPanel.refresh();
 });
 
 const checkButton = byId("check");
@@ -182,13 +188,6 @@ setUpSharing({
 });
 byId("download").addEventListener("click", () => download(workspace.language, editor.value));
 
-setUpWatched({
-  socket,
-  editor,
-  language: () => workspace.language,
-  indicator: byId("watched"),
-  onLanguage: (listener) => workspace.addEventListener("change", listener),
-});
 
 const sessionBanner = byId("session-ended");
 function showSessionEnded(detail) {

@@ -5,11 +5,13 @@ teacher view. Both live as long as this package's tests, not the whole session."
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import aiohttp
@@ -56,6 +58,8 @@ def server_process() -> Iterator[str]:
         "CODEX_REDIS_PREFIX": f"codex-browser-{secrets.token_hex(4)}",
         "CODEX_RUNS_PER_MINUTE": "1000",
         "CODEX_VALIDATIONS_PER_MINUTE": "1000",
+        # Room for a class of twelve running at once, besides the warm pools.
+        "CODEX_MAX_CONTAINERS": "32",
     }
     process, base = start_server(env)
     try:
@@ -156,6 +160,26 @@ async def screenshot(page: Page, name: str) -> None:
     await page.screenshot(path=SCREENSHOTS / name)
 
 
+# axe-core, as the axe-playwright-python package ships it (no download at test time).
+AXE_SCRIPT = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+async def assert_accessible(page: Page) -> None:
+    """An axe-core scan of the page as it is now (WCAG 2.1 A and AA, and best practices)."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(AXE_SCRIPT)
+    options = {"runOnly": {"type": "tag", "values": AXE_RULES}, "resultTypes": ["violations"]}
+    violations = await page.evaluate(
+        "options => axe.run(document, options).then(results => results.violations)", options
+    )
+    found = [
+        {"rule": v["id"], "help": v["help"], "where": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+    ]
+    assert not found, json.dumps(found, indent=1)
+
+
 def console(page: Page) -> Locator:
     """The IDE's console (the teacher view's too)."""
     return page.get_by_role("log", name="Console")
@@ -163,3 +187,49 @@ def console(page: Page) -> Locator:
 
 def run_status(page: Page) -> Locator:
     return page.locator("#run-status")
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account made through the API, to set up many people fast."""
+
+    id: str
+    name: str
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def api_account(page: Page, role: str = "student") -> Account:
+    """An account registered with `POST /api/auth/register`, without the page's dialog."""
+    name = f"{role.title()} {uuid.uuid4().hex[:6]}"
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.test"
+    fields = {"name": name, "email": email, "password": PASSWORD, "role": role}
+    if role == "teacher":
+        fields["teacherCode"] = TEACHER_CODE
+    response = await page.request.post("/api/auth/register", data=fields)
+    body = await response.json()
+    assert response.status == 201, body
+    return Account(body["user"]["id"], name, email, body["token"])
+
+
+async def sign_in_as(page: Page, account: Account, path: str = "/") -> None:
+    """Open `path` signed in as `account` (its token where the pages keep it). The token is
+    stored from a page of the same origin that runs no script of its own: a page of the app
+    would forget it while it finds itself signed out."""
+    await page.goto("/api/languages")
+    await page.evaluate("token => localStorage.setItem('codex-ws.token', token)", account.token)
+    await page.goto(path)
+    await expect(page.get_by_test_id("user-name")).to_have_text(account.name)
+
+
+async def join_class(page: Page, code: str) -> Locator:
+    """Type the join code in the IDE's Classes tab; returns the tab panel."""
+    await page.get_by_role("tab", name="Classes").click()
+    panel = page.get_by_role("tabpanel", name="Classes")
+    await panel.get_by_label("Join code").fill(code)
+    await panel.get_by_role("button", name="Join", exact=True).click()
+    return panel

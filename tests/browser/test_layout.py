@@ -8,7 +8,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from .conftest import NewPage, console, run_status, screenshot, set_code
+from .conftest import NewPage, assert_accessible, console, run_status, screenshot, set_code
 
 PHONE = {"width": 390, "height": 844}
 
@@ -35,13 +35,14 @@ async def test_a_phone_reaches_editor_run_console_and_input(new_page: NewPage) -
     await expect(opener).to_have_attribute("aria-expanded", "false")
     await expect(page.get_by_role("tab", name="Exercises")).to_be_hidden()
     await opener.click()
-    drawer = page.get_by_role("complementary", name="Exercises and history")
+    drawer = page.get_by_role("complementary", name="Exercises, history and classes")
     await expect(drawer).to_be_visible()
     await expect(page.get_by_role("tab", name="Exercises")).to_be_focused()
     await expect(
         drawer.get_by_role("button", name=re.compile("Sum of Two Numbers"))
     ).to_be_visible()
     await _no_sideways_scroll(page)
+    await assert_accessible(page)
     await screenshot(page, "ide-phone-drawer.png")
     await page.keyboard.press("Escape")
     await expect(drawer).to_be_hidden()
@@ -113,6 +114,7 @@ async def test_a_failing_check_shows_expected_and_actual_side_by_side(new_page: 
     assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 2
     await expect(results).to_contain_text("Hidden test #4: failed")
     await expect(run_status(page)).to_have_text("Checked: 0 of 6 tests passed")
+    await assert_accessible(page)
     await screenshot(page, "ide-check-failed.png")
 
     # A run shows the console again; the verdict is a click away.
@@ -185,6 +187,7 @@ async def test_the_theme_follows_the_system_until_chosen_and_the_code_size_is_ke
     await expect(toggle).to_have_attribute("aria-pressed", "false")
     light = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert dark != light and light == "rgb(255, 255, 255)"
+    await assert_accessible(page)
     await screenshot(page, "ide-light.png")
 
     size = page.locator("#font-size")

@@ -14,7 +14,15 @@ from playwright.async_api import Page, expect
 
 from tests.api.conftest import TEACHER_CODE
 
-from .conftest import PASSWORD, NewPage, console, register, run_status, set_code
+from .conftest import (
+    PASSWORD,
+    NewPage,
+    assert_accessible,
+    console,
+    register,
+    run_status,
+    set_code,
+)
 
 ARGV_AND_INPUT = (
     "import sys\n"
@@ -122,6 +130,7 @@ async def test_a_refused_token_ends_the_session_out_loud_and_keeps_the_code(
     banner = page.get_by_role("alert").filter(has_text="Your session ended; sign in again")
     await expect(banner).to_be_visible()
     await expect(page.get_by_role("textbox", name="Code", exact=True)).to_have_value(code)
+    await assert_accessible(page)
 
     # Run waits: nothing runs anonymously in its place.
     await page.get_by_role("button", name="Run", exact=True).click()
@@ -199,21 +208,22 @@ async def test_the_student_knows_their_teacher_is_watching_and_the_code_reaches_
         )
         assert joined.status == 200, await joined.text()
 
-        indicator = page.get_by_role("status").filter(has_text="Your teacher is watching")
-        await expect(indicator).to_have_count(0)
+        indicator = page.locator("#followed")
+        await expect(indicator).to_be_hidden()
         follow = (
             f"/ws/classes/{the_class['id']}/students/{me['user']['id']}/follow"
             f"?token={teacher_token}"
         )
         async with http.ws_connect(follow) as ws:
-            await expect(indicator).to_be_visible()
+            await expect(indicator).to_have_text("Your teacher is following your work")
+            await expect(indicator).to_have_role("status")
             # Once when the watching starts, then after each pause in the typing.
             first = await _receive(ws, "code")
             assert first["code"] == "print('before')\n" and first["language"] == "python"
             await page.get_by_role("textbox", name="Code", exact=True).press_sequentially("# hi")
             while (await _receive(ws, "code"))["code"] != "print('before')\n# hi":
                 pass
-        await expect(indicator).to_have_count(0)
+        await expect(indicator).to_be_hidden()
 
 
 async def test_the_output_limit_is_said_without_an_exit_code(new_page: NewPage) -> None:

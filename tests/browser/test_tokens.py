@@ -9,7 +9,15 @@ import re
 
 from playwright.async_api import Page, WebSocket, expect
 
-from .conftest import PASSWORD, NewPage, console, register, run_status, set_code
+from .conftest import (
+    PASSWORD,
+    NewPage,
+    api_account,
+    console,
+    register,
+    run_status,
+    set_code,
+)
 
 
 def _record_sockets(page: Page) -> tuple[list[str], list[str]]:
@@ -74,14 +82,30 @@ async def test_the_token_goes_in_the_first_message_and_sign_out_revokes_it(
 
 async def test_a_teacher_watches_with_the_token_out_of_the_url(new_page: NewPage) -> None:
     teacher = await new_page()
-    urls, _ = _record_sockets(teacher)
+    urls, firsts = _record_sockets(teacher)
     await teacher.goto("/teacher")
     await register(teacher, role="teacher")
-    await teacher.goto("/teacher#session=00000000-0000-0000-0000-000000000000")
-    await teacher.reload()
-    await expect(teacher.locator("#watch-status")).to_contain_text("does not exist")
-    watch = [url for url in urls if "/watch" in url]
-    assert watch and all("token" not in url for url in watch), urls
+    await teacher.get_by_label("New class name").fill("Period 2")
+    await teacher.get_by_role("button", name="Create class").click()
+    join_code = teacher.locator("#join-code")
+    await expect(join_code).not_to_be_empty()
+    student = await api_account(teacher)
+    joined = await teacher.request.post(
+        "/api/classes/join",
+        data={"joinCode": await join_code.inner_text()},
+        headers=student.headers,
+    )
+    assert joined.status == 200, await joined.text()
+    roster = teacher.get_by_role("list", name="Students")
+    row = roster.get_by_role("listitem").filter(has_text=student.name)
+    await row.get_by_role("button", name=re.compile("^Follow")).click()
+    await expect(teacher.locator("#watch-status")).to_have_text("Waiting for a run")
+
+    token = await teacher.evaluate("localStorage.getItem('codex-ws.token')")
+    assert any("/watch" in url for url in urls), urls
+    assert any("/follow" in url for url in urls), urls
+    assert all("token" not in url for url in urls), urls
+    assert firsts and all(json.loads(first) == {"type": "auth", "token": token} for first in firsts)
 
 
 async def test_a_page_of_another_site_cannot_open_a_socket(
