@@ -48,7 +48,7 @@ async def test_a_phone_reaches_editor_run_console_and_input(new_page: NewPage) -
     await expect(drawer).to_be_hidden()
     await expect(opener).to_be_focused()
     await opener.click()
-    await drawer.get_by_role("button", name="Close the exercises").click()
+    await drawer.get_by_role("button", name="Close the side panel").click()
     await expect(drawer).to_be_hidden()
 
     await set_code(page, 'print("\\n".join(f"line {i}" for i in range(40)))\n')
