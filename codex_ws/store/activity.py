@@ -76,8 +76,11 @@ class Activity:
             last=lambda: self.student(user_id, {"type": "student_offline"}),
         )
 
-    def watching(self, user_id: str) -> contextlib.AbstractAsyncContextManager[None]:
-        """A teacher follows the account while this is entered; its IDE is told how many do."""
+    def watching(
+        self, user_id: str, teacher_id: str
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """`teacher_id` follows the account while this is entered (one follow socket of theirs);
+        its IDE is told how many teachers do."""
 
         async def tell() -> None:
             await self.publish(
@@ -85,14 +88,25 @@ class Activity:
                 {"type": "watched", "watchers": await self.watchers(user_id)},
             )
 
-        return self._member(self._watchers_key(user_id), first=None, changed=tell, last=None)
+        return self._member(
+            self._watchers_key(user_id), first=None, changed=tell, last=None, owner=teacher_id
+        )
 
     async def watchers(self, user_id: str) -> int:
-        """How many teachers follow the account now."""
+        """How many teachers follow the account now (a teacher with several sockets counts once)."""
         try:
-            return int(await self.redis.zcount(self._watchers_key(user_id), time.time(), "+inf"))
+            members = await self.redis.zrangebyscore(
+                self._watchers_key(user_id), time.time(), "+inf"
+            )
         except (RedisError, OSError):
             return 0
+        return len(
+            {
+                _text(member).partition(" ")[0]
+                for member in members
+                if isinstance(member, bytes | str)
+            }
+        )
 
     def notice_channel(self, user_id: str) -> str:
         """What the account's own IDE connections are told, on whichever process they are."""
@@ -109,9 +123,11 @@ class Activity:
         first: Callable[[], Awaitable[None]] | None,
         changed: Callable[[], Awaitable[None]] | None,
         last: Callable[[], Awaitable[None]] | None,
+        owner: str = "",
     ) -> AsyncIterator[None]:
-        """One member of the lapsing set `key` while entered, refreshed until it leaves."""
-        connection = uuid.uuid4().hex
+        """One member of the lapsing set `key` while entered (`owner` and a random id),
+        refreshed until it leaves."""
+        connection = f"{owner} {uuid.uuid4().hex}".strip()
         count = await self._refresh(key, connection)
         if count == 1 and first is not None:
             await first()
@@ -341,6 +357,10 @@ class Mailbox:
         if isinstance(event, dict):
             for listener in list(listeners):
                 listener(event)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _now_iso() -> str:

@@ -160,7 +160,7 @@ async def _follow(
     try:
         async with (
             activity.subscription([activity.user_channel(str(student.id))]) as sub,
-            activity.watching(str(student.id)),
+            activity.watching(str(student.id), str(identity.user_id)),
         ):
             newest = await hub.listed(identity, in_class=info.id, student=student.id, limit=1)
             current: SessionInfo | None = newest[0] if newest else None

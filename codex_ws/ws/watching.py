@@ -84,6 +84,8 @@ async def relay_session(hub: SessionHub, outbox: Outbox, session: SessionInfo) -
                 events = batch
                 if not events and session.state != "running":
                     events = await hub.transcript(session.id)
+                if session.state == "running" and any(e["type"] == "exit" for e in events):
+                    session.state = "finished"  # its end is being stored this very moment
                 outbox.send(snapshot_json(session, events))
                 if session.state != "running" and not batch:
                     break

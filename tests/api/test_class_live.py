@@ -237,6 +237,9 @@ async def test_a_follower_sees_the_code_as_it_is_typed_and_the_student_knows(
             assert (await message(ide))["code"] == "unknown_language"
             await ide.send_json({"type": "code", "language": "python", "code": 5})
             assert (await message(ide))["code"] == "invalid_request"
+            # The same teacher in a second place is still one teacher.
+            async with client.ws_connect(follow):
+                assert await message(ide) == {"type": "watched", "watchers": 1}
 
     # Anonymous editors share nothing, and hear nothing of it.
     async with client.ws_connect("/ws/run") as anonymous:
