@@ -13,6 +13,9 @@ export class Auth extends EventTarget {
     this.api = null;
     this.token = readToken();
     this.user = null;
+    // The server refused the token this page had: until the person signs in again or chooses
+    // to go on signed out, nothing is done in their name, nor anonymously in its place.
+    this.sessionEnded = false;
     window.addEventListener("storage", (event) => {
       if (event.key === TOKEN_KEY) {
         this.token = event.newValue;
@@ -83,12 +86,23 @@ export class Auth extends EventTarget {
     this.#set(answer.token, answer.user);
   }
 
-  /** The server refused the token (expired, revoked): sign out. */
+  /** The server refused the token (expired, revoked): sign out, and say so (`expired`). */
   expired() {
-    if (this.token) this.#set(null, null);
+    if (!this.token) return;
+    this.sessionEnded = true;
+    this.#set(null, null);
+    this.dispatchEvent(new Event("expired"));
+  }
+
+  /** The person chose to go on signed out after their session ended. */
+  continueSignedOut() {
+    if (!this.sessionEnded) return;
+    this.sessionEnded = false;
+    this.dispatchEvent(new Event("change"));
   }
 
   #set(token, user) {
+    if (token) this.sessionEnded = false;
     this.token = token;
     this.user = user;
     try {

@@ -1,9 +1,8 @@
-// The exercises panel: the list (with solved marks), one exercise's statement and examples,
-// and the verdict of "Check solution", case by case.
+// The exercises panel: the list (with solved marks), one exercise's statement and examples;
+// "Check solution" asks for the verdict (verdict.js shows it).
 
 import { describeError } from "./api.js";
 import { h, srOnly } from "./dom.js";
-import { duration, statusLabel } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
 
 export class ExercisesPanel extends EventTarget {
@@ -104,8 +103,12 @@ export class ExercisesPanel extends EventTarget {
   #renderDetail(exercise) {
     this.detailTitle = h("h2", { tabindex: "-1", class: "exercise-title" }, exercise.title);
     this.solvedMark = h("span", { class: "badge good", hidden: true }, h("span", { "aria-hidden": "true" }, "✓ "), "Solved");
-    this.results = h("section", { class: "results", "aria-label": "Check results", "aria-live": "polite" });
-    const examples = (exercise.examples ?? []).map((example, index) =>
+    // The statement often shows an example itself: only the others are listed below it.
+    const shown = codeBlocks(exercise.description);
+    const extra = (exercise.examples ?? []).filter(
+      (example) => !(shown.has(example.input.trim()) && shown.has(example.output.trim())),
+    );
+    const examples = extra.map((example, index) =>
       h(
         "figure",
         { class: "example" },
@@ -119,14 +122,13 @@ export class ExercisesPanel extends EventTarget {
       this.detailTitle,
       h("p", { class: "badges" }, h("span", { class: `badge difficulty-${exercise.difficulty}` }, exercise.difficulty), " ", this.solvedMark),
       h("div", { class: "markdown" }, renderMarkdown(exercise.description)),
-      examples.length ? h("h3", {}, "Examples") : null,
+      examples.length ? h("h3", {}, shown.size ? "More examples" : "Examples") : null,
       ...examples,
       h(
         "p",
         { class: "panel-actions" },
         h("button", { type: "button", class: "ghost small", onclick: () => this.dispatchEvent(new Event("reset")) }, "Reset to the starter code"),
       ),
-      this.results,
     );
     this.#markSolved();
   }
@@ -136,67 +138,18 @@ export class ExercisesPanel extends EventTarget {
     if (this.solvedMark) this.solvedMark.hidden = !item?.solved;
   }
 
-  /** Check the code against every test case and show the verdict. */
+  /** Check the code against every test case: the verdict, for the page to show. */
   async check(language, code) {
-    if (!this.current) return;
     const exercise = this.current;
-    this.results.setAttribute("aria-busy", "true");
-    this.results.replaceChildren(h("p", { class: "muted" }, "Checking your solution against every test…"));
-    try {
-      const verdict = await this.api.post("/api/exercises/validate", { exerciseId: exercise.id, language, code });
-      if (this.current !== exercise) return;
-      this.#renderVerdict(verdict);
-      if (verdict.passed) await this.refresh();
-    } catch (error) {
-      if (this.current !== exercise) return;
-      this.results.replaceChildren(h("p", { class: "verdict bad" }, `Could not check: ${describeError(error)}`));
-    } finally {
-      this.results.removeAttribute("aria-busy");
-    }
-  }
-
-  #renderVerdict(verdict) {
-    const summary = verdict.passed
-      ? `All ${verdict.total} tests passed. Well done!`
-      : `${verdict.passedCount} of ${verdict.total} tests passed: ${statusLabel(verdict.status)}`;
-    const nodes = [h("h3", { class: `verdict ${verdict.passed ? "good" : "bad"}` }, summary)];
-    if (verdict.compileOutput) {
-      nodes.push(h("p", {}, "The compiler said:"), h("pre", { class: "compile-output" }, verdict.compileOutput));
-    }
-    if (verdict.passed && !this.auth.signedIn) {
-      nodes.push(h("p", { class: "muted" }, "Sign in to have it marked as solved."));
-    }
-    nodes.push(h("ol", { class: "cases" }, ...verdict.results.map((result) => caseItem(result))));
-    this.results.replaceChildren(...nodes);
+    const verdict = await this.api.post("/api/exercises/validate", { exerciseId: exercise.id, language, code });
+    if (verdict.passed) await this.refresh();
+    return verdict;
   }
 }
 
-function caseItem(result) {
-  const number = result.index + 1;
-  // A hidden test says only whether it passed: how it failed, and its time, would tell its input.
-  const outcome = result.passed ? "passed" : result.hidden ? "failed" : `failed (${statusLabel(result.status)})`;
-  const title = result.hidden ? `Hidden test #${number}: ${outcome}` : `Test #${number}: ${outcome}`;
-  const head = h(
-    "span",
-    { class: "case-title" },
-    h("span", { class: "case-icon", "aria-hidden": "true" }, result.passed ? "✓" : "✗"),
-    title,
-    result.hidden ? null : h("span", { class: "muted" }, ` · ${duration(result.durationMs)}`),
-  );
-  const tone = result.passed ? "good" : "bad";
-  if (result.hidden) return h("li", { class: `case ${tone}`, dataset: { index: result.index } }, head);
-  const details = h(
-    "details",
-    { open: !result.passed },
-    h("summary", {}, head),
-    io("Input", result.input),
-    io("Expected output", result.expected),
-    io("Your output", result.actual),
-    result.stderr ? io("Error output", result.stderr, "stderr") : null,
-  );
-  return h("li", { class: `case ${tone}`, dataset: { index: result.index } }, details);
-}
-
-function io(label, text, extra = "") {
-  return h("div", { class: `io ${extra}` }, h("span", { class: "io-label" }, label), h("pre", {}, text === "" ? "(nothing)" : text));
+/** The text of every fenced code block of a statement, trimmed. */
+function codeBlocks(markdown) {
+  const blocks = new Set();
+  for (const match of (markdown ?? "").matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)) blocks.add(match[1].trim());
+  return blocks;
 }

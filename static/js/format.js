@@ -60,8 +60,10 @@ export function shortDateTime(iso) {
 export function describeExit(exit) {
   const parts = [statusLabel(exit.status)];
   if (exit.signal) parts[0] += ` (${exit.signal})`;
-  if (exit.exitCode !== null && exit.exitCode !== undefined) parts.push(`exit code ${exit.exitCode}`);
+  // Stopped by a limit, the program did not choose its exit code: showing one would mislead.
+  const stoppedByLimit = ["output_limit", "timeout", "memory_limit"].includes(exit.status);
+  if (!stoppedByLimit && exit.exitCode !== null && exit.exitCode !== undefined) parts.push(`exit code ${exit.exitCode}`);
   if (exit.durationMs !== null && exit.durationMs !== undefined) parts.push(duration(exit.durationMs));
-  if (exit.truncated) parts.push("output truncated");
+  if (exit.truncated && exit.status !== "output_limit") parts.push("output truncated");
   return parts.join(" · ");
 }

@@ -1,19 +1,35 @@
-// The IDE page (`/`): editor, live runs, exercises and history, wired together.
+// The IDE page (`/`, and `/s/{id}` for a share link): editor, live runs, exercises and
+// history, wired together.
 
 import { Api, authMessage, describeError, socketUrl } from "./api.js";
 import { Auth, AuthDialog, mountAccount } from "./auth.js";
 import { ConsoleView } from "./console.js";
+import { setUpDisplay } from "./display.js";
 import { byId, h } from "./dom.js";
 import { CodeEditor } from "./editor.js";
 import { ExercisesPanel } from "./exercises.js";
 import { CodeSharing } from "./followed.js";
 import { shortDateTime, statusLabel } from "./format.js";
 import { HistoryPanel } from "./history.js";
+import { Drawer, NARROW, setUpSplitters } from "./layout.js";
 import { ClassesPanel } from "./membership.js";
 import { Runner } from "./runner.js";
+import { download, parseArgs } from "./runoptions.js";
+import { readSnippet, setUpSharing, sharedId } from "./share.js";
 import { ReconnectingSocket } from "./socket.js";
 import { setUpTabs } from "./tabs.js";
+import { VerdictView } from "./verdict.js";
 import { Workspace } from "./workspace.js";
+
+setUpDisplay({ theme: byId("theme"), smaller: byId("font-smaller"), larger: byId("font-larger"), size: byId("font-size") });
+setUpSplitters({ work: document.querySelector(".work"), editorSplitter: byId("editor-splitter"), sidebarSplitter: byId("sidebar-splitter") });
+const drawer = new Drawer({
+  panel: byId("sidebar"),
+  openButton: byId("drawer-open"),
+  closeButton: byId("drawer-close"),
+  backdrop: byId("drawer-backdrop"),
+  outside: [document.querySelector(".topbar"), document.querySelector(".work"), byId("session-ended"), byId("sidebar-splitter")],
+});
 
 const auth = new Auth();
 const api = new Api(() => auth.token, { onUnauthorized: () => auth.expired() });
@@ -53,10 +69,19 @@ const socket = new ReconnectingSocket(() => socketUrl("/ws/run"), {
   // same thing would fail the same way: the page decides what to do instead.
   shouldReconnect: (event) => event.code !== 4001 && event.code !== 4003,
 });
+const stdinBox = byId("run-stdin");
+const argsField = byId("run-args");
+let pendingRun = false;
 runner = new Runner({
   socket,
   console: output,
-  program: () => workspace.program,
+  program: () => ({ ...workspace.program, args: parseArgs(argsField.value), stdin: stdinBox.value }),
+  hold: () => {
+    if (!auth.sessionEnded) return false;
+    pendingRun = true;
+    showSessionEnded("Your run waits: sign in again, or continue signed out to run it anonymously.");
+    return true;
+  },
   elements: {
     run: byId("run"),
     stop: byId("stop"),
@@ -91,6 +116,27 @@ tablist.addEventListener("tabchange", (event) => {
 });
 
 const checkButton = byId("check");
+const consolePane = byId("console-pane");
+const resultsPane = byId("check-results");
+const resultsToggle = byId("show-results");
+const verdictView = new VerdictView(resultsPane);
+const runStatus = byId("run-status");
+
+/** On a narrow screen the console is below the editor: bring it (and the run's result) into view. */
+function revealConsole() {
+  if (NARROW.matches) consolePane.scrollIntoView({ block: "end", behavior: "instant" });
+}
+
+function showResults(shown) {
+  resultsPane.hidden = !shown;
+  // The run's input controls have nothing to do with a verdict: its rows get their room.
+  consolePane.classList.toggle("showing-results", shown);
+  byId("console").hidden = shown;
+  resultsToggle.hidden = resultsPane.childElementCount === 0;
+  resultsToggle.textContent = shown ? "Console output" : "Check results";
+}
+resultsToggle.addEventListener("click", () => showResults(resultsPane.hidden));
+
 exercises.addEventListener("open", (event) => {
   workspace.openExercise(event.detail);
   checkButton.hidden = false;
@@ -98,20 +144,81 @@ exercises.addEventListener("open", (event) => {
 exercises.addEventListener("close", () => {
   workspace.openScratch();
   checkButton.hidden = true;
+  resultsPane.replaceChildren();
+  showResults(false);
 });
 exercises.addEventListener("reset", () => workspace.reset());
 let checking = false;
 checkButton.addEventListener("click", async () => {
-  if (checking) return;
+  const exercise = exercises.current;
+  if (checking || !exercise) return;
   // Kept enabled while it works (aria-disabled): a disabled button would drop the focus.
   checking = true;
   checkButton.setAttribute("aria-disabled", "true");
-  tabs.select("tab-exercises");
+  drawer.close();
+  verdictView.checking(exercise.title);
+  showResults(true);
+  revealConsole();
+  runStatus.dataset.tone = "neutral";
+  runStatus.textContent = "Checking…";
   try {
-    await exercises.check(workspace.language, editor.value);
+    const verdict = await exercises.check(workspace.language, editor.value);
+    if (exercises.current !== exercise) return;
+    verdictView.show(verdict, { signedIn: auth.signedIn });
+    runStatus.dataset.tone = verdict.passed ? "good" : "bad";
+    runStatus.textContent = verdict.passed
+      ? `Checked: all ${verdict.total} tests passed`
+      : `Checked: ${verdict.passedCount} of ${verdict.total} tests passed`;
+  } catch (error) {
+    verdictView.failed(error);
+    runStatus.dataset.tone = "bad";
+    runStatus.textContent = "Not checked";
   } finally {
     checking = false;
     checkButton.removeAttribute("aria-disabled");
+    showResults(true);
+    verdictView.revealFailure();
+    revealConsole();
+  }
+});
+
+runner.addEventListener("start", () => {
+  drawer.close();
+  showResults(false);
+  revealConsole();
+});
+
+setUpSharing({
+  api,
+  program: () => workspace.program,
+  button: byId("share"),
+  dialog: byId("share-dialog"),
+  url: byId("share-url"),
+  copy: byId("share-copy"),
+  status: byId("share-status"),
+});
+byId("download").addEventListener("click", () => download(workspace.language, editor.value));
+
+
+const sessionBanner = byId("session-ended");
+function showSessionEnded(detail) {
+  byId("session-ended-detail").textContent = detail;
+  sessionBanner.hidden = false;
+}
+byId("session-sign-in").addEventListener("click", () => dialog.open("signin"));
+byId("session-anonymous").addEventListener("click", () => auth.continueSignedOut());
+auth.addEventListener("expired", () => {
+  output.notice("Your session ended; sign in again. Your code stays in the editor, and nothing runs until you sign in or choose to continue signed out.", "warn");
+  showSessionEnded("Your code stays in the editor.");
+});
+auth.addEventListener("change", () => {
+  if (auth.sessionEnded) return;
+  sessionBanner.hidden = true;
+  if (pendingRun) {
+    pendingRun = false;
+    // After the other listeners of this change: the socket reconnects with the new sign-in
+    // first, and the run goes out on that connection.
+    setTimeout(() => runner.run(), 0);
   }
 });
 
@@ -122,6 +229,7 @@ historyPanel.addEventListener("load", (event) => {
   output.notice(`Your ${workspace.languageName(run.language)} run from ${shortDateTime(run.createdAt)} (${statusLabel(run.status)}): its code is in the editor, its output below.`);
   output.write("stdout", run.output);
   output.write("stderr", run.error);
+  drawer.close();
   editor.focus();
 });
 
@@ -149,7 +257,6 @@ socket.addEventListener("close", (event) => {
   const close = event.detail;
   if (close.code !== 4001) return;
   if (auth.token) {
-    output.notice("Your sign-in has expired: sign in again. Runs are anonymous until then.", "warn");
     auth.expired();
   } else {
     output.notice(`Sign in to run code (${close.reason || "the server does not take anonymous runs"}).`, "warn");
@@ -174,9 +281,30 @@ async function loadLanguages() {
   }
 }
 
+async function openShareLink(id) {
+  let snippet;
+  try {
+    snippet = await readSnippet(api, id);
+  } catch (error) {
+    output.notice(`Could not open the share link (${describeError(error)}): your own code is in the editor. Reload to try again.`, "bad");
+    return;
+  }
+  if (!snippet) {
+    output.notice("This share link does not exist: it may be mistyped or cut short. Your own code is in the editor.", "bad");
+    runStatus.dataset.tone = "bad";
+    runStatus.textContent = "Unknown share link";
+    window.history.replaceState(null, "", "/");
+    return;
+  }
+  workspace.openShared(snippet);
+  output.notice(`A copy of shared ${workspace.languageName(snippet.language)} code is in the editor: your changes stay here, the link keeps the original. Your own drafts are where you left them.`);
+}
+
 async function start() {
   await Promise.all([auth.restore(), loadLanguages()]);
   knownToken = auth.token;
+  const shared = sharedId();
+  if (shared) await openShareLink(shared);
   if (socket.state === "closed") socket.connectNow();
 }
 

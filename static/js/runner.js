@@ -10,11 +10,14 @@ export class Runner extends EventTarget {
    *   socket: import("./socket.js").ReconnectingSocket,
    *   console: import("./console.js").ConsoleView,
    *   elements: Record<string, HTMLElement>,
-   *   program: () => ({language: string, code: string, languageName: string}),
-   * }} options
+   *   program: () => ({language: string, code: string, languageName: string, args?: string[], stdin?: string}),
+   *   hold?: () => boolean,
+   * }} options `program` may throw an Error whose message says why there is nothing to run;
+   *   `hold` answers true when a run must wait (it keeps the request itself)
    */
-  constructor({ socket, console, elements, program }) {
+  constructor({ socket, console, elements, program, hold = () => false }) {
     super();
+    this.hold = hold;
     this.socket = socket;
     this.console = console;
     this.el = elements;
@@ -63,7 +66,15 @@ export class Runner extends EventTarget {
 
   async run() {
     if (this.busy || Date.now() < this.blockedUntil) return;
-    const program = this.program();
+    if (this.hold()) return;
+    let program;
+    try {
+      program = this.program();
+    } catch (error) {
+      this.#status(`Not run: ${error.message}`, "bad");
+      this.console.notice(error.message, "bad");
+      return;
+    }
     if (!program.language) {
       this.#status("Choose a language first.", "bad");
       return;
@@ -81,16 +92,32 @@ export class Runner extends EventTarget {
       await this.socket.whenOpen();
     } catch {
       this.#finish();
+      // The connection was refused for its sign-in: the run waits for the person to choose.
+      if (this.hold()) return;
       this.console.notice("Not connected to the server, so the program did not run. It reconnects by itself: try again in a moment.", "bad");
       this.#status("Not connected", "bad");
       return;
     }
-    this.runSent = this.socket.send({ type: "run", language: program.language, code: program.code });
+    const message = { type: "run", language: program.language, code: program.code };
+    if (program.args?.length) message.args = program.args;
+    this.runSent = this.socket.send(message);
     if (!this.runSent) {
       this.#finish();
       this.console.notice("The connection dropped before the program could start. Try again.", "bad");
       this.#status("Not connected", "bad");
+      return;
     }
+    if (program.args?.length) this.console.notice(`Arguments: ${program.args.map(quoteArg).join(" ")}`);
+    if (program.stdin) {
+      // Messages are handled in order: this input reaches the program as it starts.
+      this.socket.send({ type: "stdin", data: program.stdin });
+      this.socket.send({ type: "eof" });
+      this.inputClosed = true;
+      const count = program.stdin.split("\n").filter((line, i, all) => line || i < all.length - 1).length;
+      this.console.notice(`Input from the box sent (${count} ${count === 1 ? "line" : "lines"}), then the end of input (EOF).`);
+      this.#updateControls();
+    }
+    this.dispatchEvent(new Event("start"));
   }
 
   signal(name) {
@@ -180,7 +207,7 @@ export class Runner extends EventTarget {
     } else if (exit.status === "memory_limit") {
       this.console.notice(`The program used too much memory and was stopped (${summary}).`, "bad");
     } else if (exit.status === "output_limit") {
-      this.console.notice(`The program printed too much and was stopped (${summary}).`, "bad");
+      this.console.notice(`The program printed more than the output limit allows, so it was stopped and the rest of its output is lost (${summary}).`, "bad");
     } else {
       this.console.notice(`Process finished: ${summary}`, tone);
     }
@@ -289,6 +316,10 @@ export class Runner extends EventTarget {
     setLiveText(this.el.connection, spoken, shown);
     this.el.reconnect.hidden = state !== "waiting";
   }
+}
+
+function quoteArg(arg) {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replaceAll(/["\\$`]/g, "\\$&")}"`;
 }
 
 function friendlyError({ code, message, retryAfter }) {

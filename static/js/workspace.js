@@ -3,6 +3,7 @@
 // language or exercise never loses work.
 
 import { helloWorld } from "./starters.js";
+import { readStorage, removeStorage, writeStorage } from "./storage.js";
 
 const LANGUAGE_KEY = "codex-ws.language";
 const DRAFT_PREFIX = "codex-ws.draft.";
@@ -70,6 +71,21 @@ export class Workspace extends EventTarget {
     this.#switchTo(SCRATCH);
   }
 
+  /** A copy of shared code (a share link), kept apart from the reader's own drafts. */
+  openShared(snippet) {
+    const known = this.languages.some((l) => l.id === snippet.language);
+    if (known && snippet.language !== this.language) {
+      this.#saveDraft();
+      this.language = snippet.language;
+      this.select.value = snippet.language;
+    }
+    this.#switchTo({ key: `shared.${snippet.id}`, title: "Shared code", exercise: null, code: snippet.code, language: snippet.language });
+  }
+
+  get isShared() {
+    return this.context.key.startsWith("shared.");
+  }
+
   /** The starter code again, for this context and language. */
   reset() {
     removeStorage(this.#draftKey());
@@ -102,6 +118,7 @@ export class Workspace extends EventTarget {
   }
 
   #starter() {
+    if (this.context.code !== undefined && this.language === this.context.language) return this.context.code;
     const exercise = this.context.exercise;
     if (exercise) return exercise.starterCode?.[this.language] ?? helloWorld(this.language);
     return helloWorld(this.language);
@@ -122,29 +139,5 @@ export class Workspace extends EventTarget {
     const code = this.editor.value;
     if (code === this.#starter()) removeStorage(this.#draftKey());
     else writeStorage(this.#draftKey(), code);
-  }
-}
-
-function readStorage(key) {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeStorage(key, value) {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // Full or disabled storage: drafts last as long as the page.
-  }
-}
-
-function removeStorage(key) {
-  try {
-    localStorage.removeItem(key);
-  } catch {
-    // As above.
   }
 }

@@ -59,6 +59,9 @@ def server_process() -> Iterator[str]:
         "CODEX_LOG_LEVEL": "WARNING",
         "CODEX_REDIS_PREFIX": f"codex-browser-{secrets.token_hex(4)}",
         "CODEX_RUNS_PER_MINUTE": "1000",
+        # The pages' anonymous runs and share links all come from this one address.
+        "CODEX_RUNS_PER_MINUTE_ANONYMOUS": "1000",
+        "CODEX_SNIPPETS_PER_MINUTE": "1000",
         "CODEX_VALIDATIONS_PER_MINUTE": "1000",
         # Room for a class of twelve running at once, besides the warm pools.
         "CODEX_MAX_CONTAINERS": "32",

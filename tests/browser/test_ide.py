@@ -121,13 +121,13 @@ async def test_an_exercise_is_checked_case_by_case(new_page: NewPage) -> None:
     # A wrong answer: the failing public case shows its input, expected and actual output.
     await set_code(page, "a, b = map(int, input().split())\nprint(a + b + 1)\n")
     await page.get_by_role("button", name="Check solution").click()
-    results = panel.get_by_role("region", name="Check results")
+    results = page.get_by_role("region", name="Check results")
     await expect(results).to_contain_text("0 of 6 tests passed: Wrong answer")
     first = results.locator(".case").first
     await expect(first).to_contain_text("Test #1: failed (Wrong answer)")
-    await expect(first.locator(".io").nth(0)).to_contain_text("2 3")
-    await expect(first.locator(".io").nth(1)).to_contain_text("5")
-    await expect(first.locator(".io").nth(2)).to_contain_text("6")
+    await expect(first.locator(".io.input")).to_contain_text("2 3")
+    await expect(first.locator(".io.expected")).to_contain_text("5")
+    await expect(first.locator(".io.actual")).to_contain_text("6")
     await expect(results).to_contain_text("Hidden test #4: failed")
 
     await set_code(page, "a, b = map(int, input().split())\nprint(a + b)\n")
