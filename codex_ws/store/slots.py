@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,17 +47,25 @@ class Slots:
             if waiter.granted.done() and not waiter.granted.cancelled():
                 self.release()  # granted just as it gave up: the next one gets it
             else:
-                self._waiters.remove(waiter)
+                # A release may have dropped it already: its future was cancelled before this
+                # handler ran.
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
                 self._tell_places()
             raise
 
     def release(self) -> None:
-        """Give a slot back: to the first waiter, else to the free ones."""
-        if self._waiters:
-            self._waiters.popleft().granted.set_result(None)
-            self._tell_places()
-        else:
-            self._free += 1
+        """Give a slot back: to the first waiter still waiting, else to the free ones.
+
+        A waiter whose wait was cancelled may still be in line until its task runs again:
+        it is passed over."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.granted.done():
+                waiter.granted.set_result(None)
+                self._tell_places()
+                return
+        self._free += 1
 
     def _tell_places(self) -> None:
         for place, waiter in enumerate(self._waiters, 1):

@@ -105,3 +105,24 @@ async def test_a_slot_granted_to_a_waiter_cancelled_at_once_passes_to_the_next()
         await first
     async with asyncio.timeout(5):
         await second
+
+
+async def test_a_release_passes_over_a_waiter_cancelled_before_it_resumes() -> None:
+    """The race a burst hit: a waiter's wait is cancelled (its timeout), and before its task
+    runs again another holder releases. The slot goes to the next waiter, or back to the free."""
+    slots = Slots(1)
+    await slots.acquire()
+    first = asyncio.create_task(slots.acquire())
+    await waiting(slots, 1)
+    second = asyncio.create_task(slots.acquire())
+    await waiting(slots, 2)
+    first.cancel()  # cancels the future it waits on at once; its task resumes later
+    slots.release()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    async with asyncio.timeout(5):
+        await second
+    assert slots.waiting == 0
+    slots.release()
+    await slots.acquire()  # free again, once
+    assert slots.waiting == 0
