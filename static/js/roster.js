@@ -31,12 +31,17 @@ function verdictTone(verdict) {
  */
 export class ClassRoster extends EventTarget {
   /**
-   * @param {{list: HTMLElement, status: HTMLElement, summary: HTMLElement}} elements
+   * @param {{list: HTMLElement, status: HTMLElement, summary: HTMLElement,
+   *   filters?: {search: HTMLInputElement, language: HTMLSelectElement, state: HTMLSelectElement}}} elements
    * @param {{token: () => (string|null), languageName: (id: string) => string, onFollow: (student: object) => void,
    *   onRemove: (student: object) => void, onExpired: () => void}} deps
    */
-  constructor({ list, status, summary }, { token, languageName, onFollow, onRemove, onExpired }) {
+  constructor({ list, status, summary, filters = null }, { token, languageName, onFollow, onRemove, onExpired }) {
     super();
+    this.filters = filters;
+    if (filters) {
+      for (const control of Object.values(filters)) control.addEventListener("input", () => this.#applyFilter());
+    }
     this.list = list;
     this.status = status;
     this.summary = summary;
@@ -84,6 +89,11 @@ export class ClassRoster extends EventTarget {
   /** The students in the order they are listed: by name. */
   get ordered() {
     return [...this.students.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** The students the filters let through, in roster order: what the console grid shows. */
+  get shown() {
+    return this.ordered.filter((student) => this.#matches(student));
   }
 
   find(id) {
@@ -159,6 +169,50 @@ export class ClassRoster extends EventTarget {
     this.dispatchEvent(new CustomEvent("student", { detail: student }));
   }
 
+  #matches(student) {
+    if (!this.filters) return true;
+    const text = this.filters.search.value.trim().toLocaleLowerCase();
+    if (text && !student.name.toLocaleLowerCase().includes(text)) return false;
+    const language = this.filters.language.value;
+    if (language && student.session?.language !== language) return false;
+    const running = student.session?.state === "running";
+    switch (this.filters.state.value) {
+      case "online":
+        return student.online;
+      case "running":
+        return running;
+      case "idle":
+        return student.online && !running;
+      case "offline":
+        return !student.online;
+      default:
+        return true;
+    }
+  }
+
+  #applyFilter() {
+    for (const student of this.students.values()) {
+      const row = this.rows.get(student.id);
+      if (row) row.item.hidden = !this.#matches(student);
+    }
+    this.#summarise();
+    this.dispatchEvent(new CustomEvent("filter", { detail: this.shown }));
+  }
+
+  /** The language filter offers the languages the students' sessions are in. */
+  #offerLanguages() {
+    if (!this.filters) return;
+    const select = this.filters.language;
+    const wanted = new Set([...this.students.values()].map((s) => s.session?.language).filter(Boolean));
+    if (select.value) wanted.add(select.value);
+    const have = [...select.options].slice(1).map((option) => option.value);
+    const sorted = [...wanted].sort();
+    if (have.join() === sorted.join()) return;
+    const chosen = select.value;
+    select.replaceChildren(h("option", { value: "" }, "Any"), ...sorted.map((id) => h("option", { value: id }, this.languageName(id))));
+    select.value = chosen;
+  }
+
   #renderAll() {
     const ordered = this.ordered;
     const items = ordered.map((student) => {
@@ -228,6 +282,8 @@ export class ClassRoster extends EventTarget {
     verdict.dataset.tone = verdictTone(student.lastVerdict);
     row.item.dataset.online = student.online ? "true" : "false";
     row.item.dataset.state = running ? "running" : "idle";
+    row.item.hidden = !this.#matches(student);
+    this.#offerLanguages();
   }
 
   #summarise() {
@@ -235,7 +291,9 @@ export class ClassRoster extends EventTarget {
     const online = all.filter((student) => student.online).length;
     const running = all.filter((student) => student.session?.state === "running").length;
     const noun = all.length === 1 ? "student" : "students";
-    setText(this.summary, all.length ? `${all.length} ${noun} · ${online} online · ${running} running` : "");
+    const shown = this.shown.length;
+    const filtered = shown < all.length ? ` · ${shown} shown` : "";
+    setText(this.summary, all.length ? `${all.length} ${noun} · ${online} online · ${running} running${filtered}` : "");
   }
 
   #say(text) {

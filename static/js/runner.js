@@ -167,6 +167,12 @@ export class Runner extends EventTarget {
 
   #onMessage(message) {
     switch (message.type) {
+      case "queued": {
+        const ahead = message.position - 1;
+        const place = ahead > 0 ? `${ahead} ${ahead === 1 ? "run" : "runs"} ahead` : "next in line";
+        this.#status(`Waiting for a free sandbox · ${place}`, "neutral");
+        break;
+      }
       case "started":
         this.state = "running";
         this.sessionId = message.sessionId;
@@ -203,7 +209,9 @@ export class Runner extends EventTarget {
     if (exit.status === "compile_error") {
       this.console.notice(`Compilation failed (${summary}). The compiler's messages are above.`, "bad");
     } else if (exit.status === "timeout") {
-      this.console.notice(`The program ran out of time and was stopped (${summary}).`, "bad");
+      // The server says which limit (CPU time, idle, wall clock) and what to do about it.
+      const why = exit.message || "The program ran out of time and was stopped.";
+      this.console.notice(`${why} (${summary})`, "bad");
     } else if (exit.status === "memory_limit") {
       this.console.notice(`The program used too much memory and was stopped (${summary}).`, "bad");
     } else if (exit.status === "output_limit") {

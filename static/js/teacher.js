@@ -32,7 +32,12 @@ const languageName = (id) => languageNames[id] ?? id;
 const tabs = setUpTabs(byId("tab-consoles").parentElement);
 const classes = new ClassPanel(byId("classes"), { api });
 const roster = new ClassRoster(
-  { list: byId("roster"), status: byId("roster-status"), summary: byId("roster-summary") },
+  {
+    list: byId("roster"),
+    status: byId("roster-status"),
+    summary: byId("roster-summary"),
+    filters: { search: byId("roster-search"), language: byId("roster-language"), state: byId("roster-state") },
+  },
   {
     token,
     languageName,
@@ -108,7 +113,7 @@ classes.addEventListener("none", () => {
 });
 
 roster.addEventListener("students", (event) => {
-  grid.show(classId, event.detail);
+  grid.show(classId, roster.shown);
   classes.setStudentCount(classId, event.detail.length);
   progress.refreshSoon();
   if (wantedStudent) {
@@ -119,7 +124,8 @@ roster.addEventListener("students", (event) => {
     closeStudent();
   }
 });
-roster.addEventListener("student", () => grid.show(classId, roster.ordered));
+roster.addEventListener("student", () => grid.show(classId, roster.shown));
+roster.addEventListener("filter", () => grid.show(classId, roster.shown));
 roster.addEventListener("validated", () => progress.refreshSoon());
 
 // -- one student, full size --------------------------------------------------------------------

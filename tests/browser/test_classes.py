@@ -387,3 +387,47 @@ async def test_an_admin_sees_every_class(new_page: NewPage) -> None:
     roster = page.get_by_role("list", name="Students")
     await expect(roster.get_by_role("listitem").filter(has_text=student.name)).to_be_visible()
     await expect(page.locator("#join-code")).to_have_text(info["joinCode"])
+
+
+async def test_the_roster_filters_by_name_language_and_state(
+    new_page: NewPage, base_url: str
+) -> None:
+    teacher = await new_page()
+    teacher_account = await api_account(teacher, "teacher")
+    created = await teacher.request.post(
+        "/api/classes", data={"name": "Filtered"}, headers=teacher_account.headers
+    )
+    info = await created.json()
+    students = [await api_account(teacher) for _ in range(3)]
+    for student in students:
+        joined = await teacher.request.post(
+            "/api/classes/join", data={"joinCode": info["joinCode"]}, headers=student.headers
+        )
+        assert joined.status == 200, await joined.text()
+    await sign_in_as(teacher, teacher_account, "/teacher")
+    roster = teacher.get_by_role("list", name="Students")
+    grid = teacher.get_by_role("list", name="Live consoles")
+    await expect(roster.get_by_role("listitem")).to_have_count(3)
+
+    runner = asyncio.create_task(_run_for_a_while(base_url, students[0], "filtered"))
+    try:
+        state = teacher.get_by_label("State")
+        await state.select_option("running")
+        await expect(roster.locator("li.student:visible")).to_have_count(1)
+        await expect(roster.locator("li.student:visible")).to_contain_text(students[0].name)
+        await expect(grid.get_by_role("log")).to_have_count(1)
+        await expect(teacher.locator("#roster-summary")).to_contain_text("1 shown")
+        language = teacher.get_by_label("Language")
+        await expect(language.locator("option")).to_have_count(2)  # Any, Python
+        await language.select_option("python")
+        await state.select_option("")
+        await expect(roster.locator("li.student:visible")).to_have_count(1)
+        await language.select_option("")
+        await teacher.get_by_label("Find").fill(students[2].name[-6:])
+        await expect(roster.locator("li.student:visible")).to_have_count(1)
+        await expect(roster.locator("li.student:visible")).to_contain_text(students[2].name)
+        await teacher.get_by_label("Find").fill("")
+        await expect(roster.locator("li.student:visible")).to_have_count(3)
+        await assert_accessible(teacher)
+    finally:
+        await runner
