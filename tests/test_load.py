@@ -61,6 +61,7 @@ class Figures:
     rate_limited: int = 0
     sessions_done: int = 0
     sessions_busy: int = 0
+    queued: int = 0  # `queued` messages heard by sessions waiting for a sandbox
     sessions_rate_limited: int = 0
     peak_containers: int = 0
     samples: int = 0
@@ -122,6 +123,9 @@ class Burst:
             {"type": "run", "language": "python", "code": ECHO, "limits": {"timeoutMs": 30000}}
         )
         first = await ws.receive_json(timeout=300)
+        while first["type"] == "queued":  # waiting in line for a sandbox, told its place
+            self.figures.queued += 1
+            first = await ws.receive_json(timeout=300)
         if first["type"] == "error":
             if first["code"] == "busy":
                 self.figures.sessions_busy += 1
@@ -254,7 +258,8 @@ async def test_a_burst_of_runs_and_sessions_on_one_process(engine: Engine) -> No
         f"\nload: {REST_RUNS} POST /api/execute at once: {figures.served} served, "
         f"{figures.busy} busy (503), {figures.rate_limited} rate limited (429)"
         f"\nload: {SESSIONS} WebSocket sessions at once: {figures.sessions_done} ran to their "
-        f"exit, {figures.sessions_busy} busy, {figures.sessions_rate_limited} rate limited"
+        f"exit, {figures.sessions_busy} busy, {figures.sessions_rate_limited} rate limited, "
+        f"{figures.queued} places in line told"
         f"\nload: {took:.0f} s; containers at most {figures.peak_containers} (cap {CAP}, "
         f"{figures.samples} samples); after SIGTERM {left}"
         f"\nload: server RSS before {before:.1f} MB, peak {max(figures.rss_mb):.1f} MB, "

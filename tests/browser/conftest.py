@@ -113,7 +113,10 @@ async def new_page(browser: Browser, base_url: str) -> AsyncIterator[NewPage]:
             problems.append(f"console error: {message.text}")
 
     async def new_page() -> Page:
-        context = await browser.new_context(base_url=base_url, viewport=VIEWPORT)
+        # The pages follow the system's theme: the tests see the dark one unless they ask.
+        context = await browser.new_context(
+            base_url=base_url, viewport=VIEWPORT, color_scheme="dark"
+        )
         contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
