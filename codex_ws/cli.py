@@ -11,6 +11,7 @@ import os
 import signal
 import stat
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from sandbox import (
 from sandbox.images import ImageBuilder
 
 from .app import create_app
-from .domain.users import ROLES, Role
+from .domain.users import ROLES, Role, User
 from .errors import ServiceError
 from .settings import Settings, SettingsError, read_one
 from .store.accounts import MAX_PASSWORD_BYTES, Accounts
@@ -158,31 +159,34 @@ async def _create_user(options: argparse.Namespace) -> int:
         return 2
     email: str = options.email.strip()
     name = (options.name or email.partition("@")[0]).strip() or email
-    pool = await create_pool(read_one("database_url"))
-    try:
-        await migrate(pool)
-        user = await Accounts(pool).register(email, password, name, options.role)
-    except ServiceError as exc:
-        print(f"codex-ws: {exc.message}", file=sys.stderr)
+    user = await _on_accounts(
+        lambda accounts: accounts.register(email, password, name, options.role)
+    )
+    if user is None:
         return 1
-    finally:
-        await pool.close()
     print(f"created {user.role} {user.email} ({user.id})")
     return 0
 
 
 async def _set_role(email: str, role: Role) -> int:
+    user = await _on_accounts(lambda accounts: accounts.set_role(email, role))
+    if user is None:
+        return 1
+    print(f"{user.email} is now {user.role}; its earlier sign-ins have ended (sign in again)")
+    return 0
+
+
+async def _on_accounts(change: Callable[[Accounts], Awaitable[User]]) -> User | None:
+    """Apply `change` to the accounts of the configured database; None (said why) if refused."""
     pool = await create_pool(read_one("database_url"))
     try:
         await migrate(pool)
-        user = await Accounts(pool).set_role(email, role)
+        return await change(Accounts(pool))
     except ServiceError as exc:
         print(f"codex-ws: {exc.message}", file=sys.stderr)
-        return 1
+        return None
     finally:
         await pool.close()
-    print(f"{user.email} is now {user.role}; its earlier sign-ins have ended (sign in again)")
-    return 0
 
 
 async def _sweep(every_owner: bool) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ import aiohttp
 from codex_ws.web.keys import ACCOUNTS
 
 from .conftest import Account, Client, SignUp
+from .test_ws_run import until
 
 Socket = aiohttp.ClientWebSocketResponse
 PASSWORD = "correct horse"
@@ -53,22 +53,6 @@ async def enroll(client: Client, teacher: Account, *students: Account) -> dict[s
     for student in students:
         await join(client, student, made["joinCode"])
     return made
-
-
-async def message(ws: Socket, within: float = 30) -> dict[str, Any]:
-    async with asyncio.timeout(within):
-        received = await ws.receive()
-    assert received.type == aiohttp.WSMsgType.TEXT, received
-    return json.loads(received.data)  # type: ignore[no-any-return]
-
-
-async def until(ws: Socket, kind: str, within: float = 30) -> list[dict[str, Any]]:
-    """Messages up to and including the first of `kind`."""
-    seen = []
-    while True:
-        seen.append(await message(ws, within))
-        if seen[-1]["type"] == kind:
-            return seen
 
 
 @dataclass

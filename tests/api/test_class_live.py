@@ -10,9 +10,11 @@ from typing import Any
 import aiohttp
 from openapi_schema_validator import OAS31Validator
 
-from .classroom import Socket, join, message, new_class, run, settled, until
+from .classroom import Socket, join, new_class, run, settled
 from .conftest import Account, Client, SignUp
 from .test_openapi import validator
+from .test_ws_run import next_message as message
+from .test_ws_run import until
 
 WAITS = """print("name?", flush=True)
 print("hello " + input(), flush=True)
